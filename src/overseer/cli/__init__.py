@@ -1,0 +1,6 @@
+"""The ``overseer`` command line."""
+
+def main() -> None:
+    from overseer.cli.app import run
+
+    run()

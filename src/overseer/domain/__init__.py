@@ -1,0 +1,56 @@
+"""The domain: values, rules and errors of the task graph. Imports the standard library only."""
+
+from overseer.domain.enums import (
+    Complexity,
+    DepType,
+    EventKind,
+    TaskKind,
+    TaskStatus,
+    WorkType,
+    affects_ready_work,
+    is_work_kind,
+)
+from overseer.domain.errors import (
+    ClaimError,
+    ConfigError,
+    CycleError,
+    DependencyError,
+    GraphError,
+    ImportFormatError,
+    NotFound,
+    OverseerError,
+    StoreError,
+    TaskNotFound,
+    TransitionError,
+    ValidationError,
+)
+from overseer.domain.models import Budget, Dependency, Event, Task, new_task_id, utcnow
+
+__all__ = [
+    "Budget",
+    "ClaimError",
+    "Complexity",
+    "ConfigError",
+    "CycleError",
+    "DepType",
+    "Dependency",
+    "DependencyError",
+    "Event",
+    "EventKind",
+    "GraphError",
+    "ImportFormatError",
+    "NotFound",
+    "OverseerError",
+    "StoreError",
+    "Task",
+    "TaskKind",
+    "TaskNotFound",
+    "TaskStatus",
+    "TransitionError",
+    "ValidationError",
+    "WorkType",
+    "affects_ready_work",
+    "is_work_kind",
+    "new_task_id",
+    "utcnow",
+]

@@ -1,0 +1,86 @@
+"""Every refusal Overseer makes is one of these. Catch ``OverseerError`` to catch them all.
+
+Hierarchy::
+
+    OverseerError                    base; ``str(err)`` says what, where and what to do
+    ├── NotFound                     an id that names nothing
+    │   └── TaskNotFound
+    ├── GraphError                   the task graph would become wrong
+    │   ├── CycleError               a gating dependency would close a loop (``.path``)
+    │   └── DependencyError          self-dependency, duplicate or missing dependency
+    ├── TransitionError              a status move the state machine forbids
+    ├── ClaimError                   a claim, heartbeat or release that did not hold
+    ├── ValidationError              a value out of range (priority, title…) (``.field``)
+    ├── ConfigError                  overseer.yaml is wrong (``.path``, ``.line``)
+    ├── ImportFormatError            a bad line in an imported file (``.line_no``)
+    └── StoreError                   the database could not be used (unreachable, wrong schema)
+
+Nothing is changed by an operation that raises: stores run each change in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class OverseerError(Exception):
+    """Base of every error Overseer raises on purpose."""
+
+
+class NotFound(OverseerError):
+    pass
+
+
+class TaskNotFound(NotFound):
+    def __init__(self, task_id: str) -> None:
+        super().__init__(f"no task with id {task_id!r} (list them with `overseer task list`)")
+        self.task_id = task_id
+
+
+class GraphError(OverseerError):
+    pass
+
+
+class CycleError(GraphError):
+    def __init__(self, path: Sequence[str]) -> None:
+        loop = " -> ".join(path)
+        super().__init__(f"refused: the dependency would make a cycle: {loop}")
+        self.path = tuple(path)
+
+
+class DependencyError(GraphError):
+    pass
+
+
+class TransitionError(OverseerError):
+    def __init__(self, task_id: str, current: str, target: str, allowed: Sequence[str]) -> None:
+        options = ", ".join(allowed) or "none"
+        super().__init__(f"task {task_id} cannot go from {current} to {target} (from {current} it may go to: {options})")
+        self.task_id, self.current, self.target = task_id, current, target
+
+
+class ClaimError(OverseerError):
+    pass
+
+
+class ValidationError(OverseerError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class ConfigError(OverseerError):
+    def __init__(self, path: str, line: int | None, message: str) -> None:
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {message}")
+        self.path, self.line = path, line
+
+
+class ImportFormatError(OverseerError):
+    def __init__(self, source: str, line_no: int, message: str) -> None:
+        super().__init__(f"{source}:{line_no}: {message}")
+        self.source, self.line_no = source, line_no
+
+
+class StoreError(OverseerError):
+    pass

@@ -1,0 +1,1 @@
+"""Task-graph stores: ``InMemoryStore`` and ``SqlStore`` (SQLite, PostgreSQL), one contract."""

@@ -1,0 +1,213 @@
+"""``InMemoryStore``: the task graph in dicts behind one lock. A real adapter, not a mock: the contract
+suite runs it beside SQLite and PostgreSQL, and tests of upper layers use it where storage is not the point."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from overseer.domain import (
+    ClaimError,
+    CycleError,
+    Dependency,
+    DependencyError,
+    Event,
+    EventKind,
+    Task,
+    TaskNotFound,
+    TaskStatus,
+    ValidationError,
+    utcnow,
+)
+from overseer.domain.changes import apply_changes
+from overseer.domain.enums import DepType, is_work_kind
+from overseer.domain.graph import blocked_ids, epic_complete, find_cycle, gating_edges, is_claimable, ready_tasks
+from overseer.domain.transitions import apply_status
+from overseer.ports import ImportSummary, TaskQuery
+from overseer.store.query import matches
+
+
+class InMemoryStore:
+    def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._tasks: dict[str, Task] = {}
+        self._deps: dict[tuple[str, str, str], Dependency] = {}
+        self._events: list[Event] = []
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _log(self, kind: str, task_id: str | None, actor: str, data: Mapping[str, Any] | None = None) -> None:
+        self._events.append(Event(len(self._events) + 1, self._clock(), kind, task_id, None, actor, dict(data or {})))
+
+    def _get(self, task_id: str) -> Task:
+        try:
+            return self._tasks[task_id]
+        except KeyError:
+            raise TaskNotFound(task_id) from None
+
+    def _check_dep(self, dep: Dependency, tasks: Mapping[str, Task]) -> None:
+        for tid in (dep.task_id, dep.depends_on):
+            if tid not in tasks:
+                raise TaskNotFound(tid)
+        if dep.task_id == dep.depends_on:
+            raise DependencyError(f"task {dep.task_id} cannot depend on itself")
+        if dep.gates:
+            path = find_cycle(gating_edges(self._deps.values()), (dep.task_id, dep.depends_on))
+            if path:
+                raise CycleError(path)
+
+    # -- tasks -----------------------------------------------------------------------------------
+    def add_task(self, task: Task, deps: Sequence[Dependency] = (), *, actor: str) -> Task:
+        with self._lock:
+            if task.id in self._tasks:
+                raise ValidationError("id", f"a task with id {task.id!r} already exists")
+            staged = {**self._tasks, task.id: task}
+            saved = dict(self._deps)
+            try:
+                for dep in deps:
+                    self._check_dep(dep, staged)
+                    self._deps[dep.key] = dep
+            except Exception:
+                self._deps = saved
+                raise
+            self._tasks[task.id] = task
+            self._log(EventKind.TASK_CREATED, task.id, actor, {"title": task.title, "kind": task.kind})
+            for dep in deps:
+                self._log(EventKind.DEP_ADDED, dep.task_id, actor, {"depends_on": dep.depends_on, "type": dep.type})
+            return task
+
+    def get_task(self, task_id: str) -> Task:
+        with self._lock:
+            return self._get(task_id)
+
+    def list_tasks(self, query: TaskQuery = TaskQuery()) -> list[Task]:
+        with self._lock:
+            children = None
+            if query.parent is not None:
+                children = {d.task_id for d in self._deps.values() if d.type == DepType.PARENT_CHILD.value and d.depends_on == query.parent}
+            found = [t for t in self._tasks.values() if matches(t, query) and (children is None or t.id in children)]
+            found.sort(key=lambda t: (t.priority, t.created_at, t.id))
+            return found[: query.limit] if query.limit is not None else found
+
+    def update_task(self, task_id: str, changes: Mapping[str, Any], *, actor: str) -> Task:
+        with self._lock:
+            task = apply_changes(self._get(task_id), changes, self._clock())
+            self._tasks[task_id] = task
+            self._log(EventKind.TASK_UPDATED, task_id, actor, {"fields": sorted(changes)})
+            return task
+
+    def set_status(self, task_id: str, status: TaskStatus, *, actor: str, reason: str | None = None) -> Task:
+        with self._lock:
+            before = self._get(task_id)
+            task = apply_status(before, status, self._clock(), reason)
+            self._tasks[task_id] = task
+            self._log(EventKind.TASK_STATUS, task_id, actor, {"from": before.status.value, "to": status.value, "reason": reason})
+            if status == TaskStatus.DONE:
+                self._roll_up(task_id, actor)
+            return task
+
+    def _roll_up(self, task_id: str, actor: str) -> None:
+        parents = [d.depends_on for d in self._deps.values() if d.type == DepType.PARENT_CHILD.value and d.task_id == task_id]
+        for pid in parents:
+            parent = self._tasks.get(pid)
+            if parent is None or not parent.is_epic or parent.status.is_terminal():
+                continue
+            kids = [self._tasks[d.task_id] for d in self._deps.values()
+                    if d.type == DepType.PARENT_CHILD.value and d.depends_on == pid and d.task_id in self._tasks]
+            if epic_complete(kids):
+                closed = apply_status(parent, TaskStatus.DONE, self._clock(), "all children done")
+                self._tasks[pid] = closed
+                self._log(EventKind.EPIC_CLOSED, pid, actor, {"children": len(kids)})
+                self._roll_up(pid, actor)
+
+    # -- dependencies ----------------------------------------------------------------------------
+    def add_dependency(self, dep: Dependency, *, actor: str) -> Dependency:
+        with self._lock:
+            if dep.key in self._deps:
+                raise DependencyError(f"{dep.task_id} already depends on {dep.depends_on} ({dep.type})")
+            self._check_dep(dep, self._tasks)
+            self._deps[dep.key] = dep
+            self._log(EventKind.DEP_ADDED, dep.task_id, actor, {"depends_on": dep.depends_on, "type": dep.type})
+            return dep
+
+    def remove_dependency(self, task_id: str, depends_on: str, dep_type: str, *, actor: str) -> None:
+        with self._lock:
+            if self._deps.pop((task_id, depends_on, dep_type), None) is None:
+                raise DependencyError(f"{task_id} has no {dep_type} dependency on {depends_on}")
+            self._log(EventKind.DEP_REMOVED, task_id, actor, {"depends_on": depends_on, "type": dep_type})
+
+    def dependencies(self, task_id: str | None = None) -> list[Dependency]:
+        with self._lock:
+            deps = [d for d in self._deps.values() if task_id is None or task_id in (d.task_id, d.depends_on)]
+            return sorted(deps, key=lambda d: d.key)
+
+    # -- readiness and claims --------------------------------------------------------------------
+    def ready(self, limit: int | None = None) -> list[Task]:
+        with self._lock:
+            found = ready_tasks(self._tasks, self._deps.values(), self._clock())
+            return found[:limit] if limit is not None else found
+
+    def claim(self, task_id: str, worker: str, lease_seconds: float) -> Task | None:
+        with self._lock:
+            task = self._get(task_id)
+            now = self._clock()
+            if not is_claimable(task, now):
+                return None
+            if not is_work_kind(task.kind) or task.hold is not None or task_id in blocked_ids(self._tasks, self._deps.values()):
+                raise ClaimError(f"task {task_id} is not ready (blocked, held or not work); see `overseer ready`")
+            return self._take(task, worker, lease_seconds, now)
+
+    def _take(self, task: Task, worker: str, lease_seconds: float, now: datetime) -> Task:
+        taken = task.evolve(status=TaskStatus.CLAIMED, claimed_by=worker, lease_expires_at=now + timedelta(seconds=lease_seconds),
+                            updated_at=now, version=task.version + 1)
+        self._tasks[task.id] = taken
+        self._log(EventKind.TASK_CLAIMED, task.id, worker, {"lease_seconds": lease_seconds, "previous": task.claimed_by})
+        return taken
+
+    def claim_next(self, worker: str, lease_seconds: float) -> Task | None:
+        with self._lock:
+            now = self._clock()
+            found = ready_tasks(self._tasks, self._deps.values(), now)
+            return self._take(found[0], worker, lease_seconds, now) if found else None
+
+    def heartbeat(self, task_id: str, worker: str, lease_seconds: float) -> bool:
+        with self._lock:
+            task = self._get(task_id)
+            if task.claimed_by != worker or task.status.is_terminal() or task.status == TaskStatus.OPEN:
+                return False
+            self._tasks[task_id] = task.evolve(lease_expires_at=self._clock() + timedelta(seconds=lease_seconds))
+            return True
+
+    def release(self, task_id: str, worker: str, *, actor: str) -> Task:
+        with self._lock:
+            task = self._get(task_id)
+            if task.status != TaskStatus.CLAIMED or task.claimed_by != worker:
+                raise ClaimError(f"task {task_id} is not claimed by {worker} (status {task.status.value}, holder {task.claimed_by})")
+            freed = apply_status(task, TaskStatus.OPEN, self._clock())
+            self._tasks[task_id] = freed
+            self._log(EventKind.TASK_RELEASED, task_id, actor, {"worker": worker})
+            return freed
+
+    # -- events, import --------------------------------------------------------------------------
+    def events(self, after_seq: int = 0, limit: int = 100, task_id: str | None = None) -> list[Event]:
+        with self._lock:
+            found = [e for e in self._events[after_seq:] if task_id is None or e.task_id == task_id]
+            return found[:limit]
+
+    def import_graph(self, tasks: Sequence[Task], deps: Sequence[Dependency], *, actor: str) -> ImportSummary:
+        with self._lock:
+            merged = {**self._tasks, **{t.id: t for t in tasks}}
+            merged_deps = {**self._deps, **{d.key: d for d in deps}}
+            cycle = find_cycle(gating_edges(merged_deps.values()))
+            if cycle:
+                raise CycleError(cycle)
+            created = sum(1 for t in tasks if t.id not in self._tasks)
+            self._tasks, self._deps = merged, merged_deps
+            summary = ImportSummary(created=created, updated=len(tasks) - created, dependencies=len(deps))
+            self._log(EventKind.IMPORTED, None, actor, {"created": summary.created, "updated": summary.updated, "dependencies": summary.dependencies})
+            return summary
+
+    def close(self) -> None:
+        pass

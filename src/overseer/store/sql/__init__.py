@@ -1,0 +1,1 @@
+"""The SQL store: SQLAlchemy Core over SQLite (default) or PostgreSQL."""

@@ -1,0 +1,31 @@
+"""Alembic migrations, applied automatically by ``engine.migrate`` (and by hand with ``alembic``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Engine
+
+HEAD = "0001"
+HERE = Path(__file__).parent
+
+
+def config(engine: Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(HERE))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def current(engine: Engine) -> str | None:
+    with engine.connect().execution_options(overseer_read_only=True) as conn:
+        if not sa.inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    command.upgrade(config(engine), revision)

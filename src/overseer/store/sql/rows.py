@@ -1,0 +1,107 @@
+"""``to_row`` / ``from_row``: the only place domain values meet table rows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from overseer.domain import Budget, Complexity, Dependency, Event, Task, TaskStatus, WorkType
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def to_micros(value: datetime) -> int:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    delta = value - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_micros(value: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=value)
+
+
+def _opt_micros(value: datetime | None) -> int | None:
+    return None if value is None else to_micros(value)
+
+
+def _opt_dt(value: int | None) -> datetime | None:
+    return None if value is None else from_micros(value)
+
+
+def task_to_row(task: Task) -> dict[str, Any]:
+    return {
+        "id": task.id,
+        "title": task.title,
+        "body": task.body,
+        "kind": task.kind,
+        "status": task.status.value,
+        "priority": task.priority,
+        "work_type": task.work_type.value,
+        "complexity": task.complexity.value,
+        "labels": list(task.labels),
+        "acceptance": list(task.acceptance),
+        "file_hints": list(task.file_hints),
+        "budget": task.budget.to_dict(),
+        "attempts": task.attempts,
+        "profile": task.profile,
+        "notes": task.notes,
+        "hold": task.hold,
+        "claimed_by": task.claimed_by,
+        "lease_expires_at": _opt_micros(task.lease_expires_at),
+        "created_at": to_micros(task.created_at),
+        "updated_at": to_micros(task.updated_at),
+        "closed_at": _opt_micros(task.closed_at),
+        "close_reason": task.close_reason,
+        "extra": dict(task.extra),
+        "version": task.version,
+    }
+
+
+def task_from_row(row: Mapping[str, Any]) -> Task:
+    return Task(
+        id=row["id"],
+        title=row["title"],
+        body=row["body"],
+        kind=row["kind"],
+        status=TaskStatus(row["status"]),
+        priority=row["priority"],
+        work_type=WorkType(row["work_type"]),
+        complexity=Complexity(row["complexity"]),
+        labels=tuple(row["labels"]),
+        acceptance=tuple(row["acceptance"]),
+        file_hints=tuple(row["file_hints"]),
+        budget=Budget.from_dict(row["budget"]),
+        attempts=row["attempts"],
+        profile=row["profile"],
+        notes=row["notes"],
+        hold=row["hold"],
+        claimed_by=row["claimed_by"],
+        lease_expires_at=_opt_dt(row["lease_expires_at"]),
+        created_at=from_micros(row["created_at"]),
+        updated_at=from_micros(row["updated_at"]),
+        closed_at=_opt_dt(row["closed_at"]),
+        close_reason=row["close_reason"],
+        extra=row["extra"],
+        version=row["version"],
+    )
+
+
+def dep_to_row(dep: Dependency) -> dict[str, Any]:
+    return {
+        "task_id": dep.task_id,
+        "depends_on": dep.depends_on,
+        "type": dep.type,
+        "created_at": to_micros(dep.created_at),
+        "created_by": dep.created_by,
+        "extra": dict(dep.extra),
+    }
+
+
+def dep_from_row(row: Mapping[str, Any]) -> Dependency:
+    return Dependency(row["task_id"], row["depends_on"], row["type"], from_micros(row["created_at"]), row["created_by"], row["extra"])
+
+
+def event_from_row(row: Mapping[str, Any]) -> Event:
+    return Event(row["seq"], from_micros(row["at"]), row["kind"], row["task_id"], row["run_id"], row["actor"], row["data"])

@@ -1,0 +1,71 @@
+"""Tables of the SQL store (SQLAlchemy Core). Times are integer microseconds since the epoch (UTC).
+
+Change a table here and add an Alembic revision under ``migrations/versions`` in the same commit;
+``tests/store/test_migrations.py`` fails when the two disagree.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+metadata = sa.MetaData()
+
+Json = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+Micros = sa.BigInteger
+EventSeq = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+tasks = sa.Table(
+    "tasks",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("kind", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("priority", sa.Integer, nullable=False),
+    sa.Column("work_type", sa.String(32), nullable=False),
+    sa.Column("complexity", sa.String(16), nullable=False),
+    sa.Column("labels", Json, nullable=False),
+    sa.Column("acceptance", Json, nullable=False),
+    sa.Column("file_hints", Json, nullable=False),
+    sa.Column("budget", Json, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("profile", sa.String(128)),
+    sa.Column("notes", sa.Text, nullable=False),
+    sa.Column("hold", sa.Text),
+    sa.Column("claimed_by", sa.String(256)),
+    sa.Column("lease_expires_at", Micros),
+    sa.Column("created_at", Micros, nullable=False),
+    sa.Column("updated_at", Micros, nullable=False),
+    sa.Column("closed_at", Micros),
+    sa.Column("close_reason", sa.Text),
+    sa.Column("extra", Json, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Index("ix_tasks_ready", "status", "priority", "created_at"),
+)
+
+deps = sa.Table(
+    "deps",
+    metadata,
+    sa.Column("task_id", sa.String(64), primary_key=True),
+    sa.Column("depends_on", sa.String(64), primary_key=True),
+    sa.Column("type", sa.String(64), primary_key=True),
+    sa.Column("created_at", Micros, nullable=False),
+    sa.Column("created_by", sa.String(256)),
+    sa.Column("extra", Json, nullable=False),
+    sa.Index("ix_deps_target", "depends_on", "type"),
+)
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("seq", EventSeq, primary_key=True, autoincrement=True),
+    sa.Column("at", Micros, nullable=False),
+    sa.Column("kind", sa.String(64), nullable=False),
+    sa.Column("task_id", sa.String(64)),
+    sa.Column("run_id", sa.String(64)),
+    sa.Column("actor", sa.String(256), nullable=False),
+    sa.Column("data", Json, nullable=False),
+    sa.Index("ix_events_task", "task_id", "seq"),
+)

@@ -1,0 +1,295 @@
+"""``SqlStore``: the task graph on SQLite or PostgreSQL through SQLAlchemy Core.
+
+Every public method that changes state runs in one transaction that also appends its events,
+so a refusal (an exception) leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from overseer.domain import (
+    ClaimError,
+    CycleError,
+    Dependency,
+    DependencyError,
+    Event,
+    EventKind,
+    Task,
+    TaskNotFound,
+    TaskStatus,
+    ValidationError,
+    utcnow,
+)
+from overseer.domain.changes import apply_changes
+from overseer.domain.enums import DepType, is_work_kind
+from overseer.domain.graph import epic_complete, find_cycle, is_claimable
+from overseer.domain.transitions import apply_status
+from overseer.ports import ImportSummary, TaskQuery
+from overseer.store.query import matches
+from overseer.store.sql import queries as q
+from overseer.store.sql.engine import READ_ONLY, make_engine, migrate
+from overseer.store.sql.rows import dep_from_row, dep_to_row, event_from_row, task_from_row, task_to_row, to_micros
+from overseer.store.sql.schema import deps, events, tasks
+
+_CHUNK = 500
+
+
+class SqlStore:
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow, *, auto_migrate: bool = True) -> None:
+        self._engine = engine
+        self._clock = clock
+        self._pg = engine.dialect.name == "postgresql"
+        if auto_migrate:
+            migrate(engine)
+
+    @classmethod
+    def from_url(cls, url: str, clock: Callable[[], datetime] = utcnow) -> SqlStore:
+        return cls(make_engine(url), clock)
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    # -- plumbing --------------------------------------------------------------------------------
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self._engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self._engine.connect().execution_options(**{READ_ONLY: True}) as conn:
+            yield conn
+
+    def _log(self, conn: Connection, kind: str, task_id: str | None, actor: str, data: Mapping[str, Any] | None = None) -> None:
+        conn.execute(events.insert(), {"at": to_micros(self._clock()), "kind": kind, "task_id": task_id, "run_id": None,
+                                       "actor": actor, "data": dict(data or {})})
+
+    def _load(self, conn: Connection, task_id: str, *, lock: bool = False) -> Task:
+        stmt = sa.select(tasks).where(tasks.c.id == task_id)
+        if lock and self._pg:
+            stmt = stmt.with_for_update()
+        row = conn.execute(stmt).mappings().first()
+        if row is None:
+            raise TaskNotFound(task_id)
+        return task_from_row(row)
+
+    def _save(self, conn: Connection, task: Task) -> None:
+        row = task_to_row(task)
+        conn.execute(tasks.update().where(tasks.c.id == task.id).values(**{k: v for k, v in row.items() if k != "id"}))
+
+    def _exists(self, conn: Connection, task_id: str) -> bool:
+        return conn.execute(sa.select(tasks.c.id).where(tasks.c.id == task_id)).first() is not None
+
+    # -- tasks -----------------------------------------------------------------------------------
+    def add_task(self, task: Task, deps_: Sequence[Dependency] = (), *, actor: str) -> Task:
+        with self._write() as conn:
+            if self._exists(conn, task.id):
+                raise ValidationError("id", f"a task with id {task.id!r} already exists")
+            conn.execute(tasks.insert(), task_to_row(task))
+            self._log(conn, EventKind.TASK_CREATED, task.id, actor, {"title": task.title, "kind": task.kind})
+            for dep in deps_:
+                self._insert_dep(conn, dep, actor)
+        return task
+
+    def get_task(self, task_id: str) -> Task:
+        with self._read() as conn:
+            return self._load(conn, task_id)
+
+    def list_tasks(self, query: TaskQuery = TaskQuery()) -> list[Task]:
+        stmt = sa.select(tasks)
+        if query.statuses is not None:
+            stmt = stmt.where(tasks.c.status.in_([s.value for s in query.statuses]))
+        elif not query.include_deleted:
+            stmt = stmt.where(tasks.c.status != TaskStatus.DELETED.value)
+        if query.kind is not None:
+            stmt = stmt.where(tasks.c.kind == query.kind)
+        if query.parent is not None:
+            children = sa.select(deps.c.task_id).where(deps.c.type == DepType.PARENT_CHILD.value, deps.c.depends_on == query.parent)
+            stmt = stmt.where(tasks.c.id.in_(children))
+        stmt = stmt.order_by(tasks.c.priority, tasks.c.created_at, tasks.c.id)
+        with self._read() as conn:
+            found = [task_from_row(r) for r in conn.execute(stmt).mappings()]
+        found = [t for t in found if matches(t, query)]  # labels live in JSON: filtered here, portably
+        return found[: query.limit] if query.limit is not None else found
+
+    def update_task(self, task_id: str, changes: Mapping[str, Any], *, actor: str) -> Task:
+        with self._write() as conn:
+            task = apply_changes(self._load(conn, task_id, lock=True), changes, self._clock())
+            self._save(conn, task)
+            self._log(conn, EventKind.TASK_UPDATED, task_id, actor, {"fields": sorted(changes)})
+            return task
+
+    def set_status(self, task_id: str, status: TaskStatus, *, actor: str, reason: str | None = None) -> Task:
+        with self._write() as conn:
+            before = self._load(conn, task_id, lock=True)
+            task = apply_status(before, status, self._clock(), reason)
+            self._save(conn, task)
+            self._log(conn, EventKind.TASK_STATUS, task_id, actor, {"from": before.status.value, "to": status.value, "reason": reason})
+            if status == TaskStatus.DONE:
+                self._roll_up(conn, task_id, actor)
+            return task
+
+    def _roll_up(self, conn: Connection, task_id: str, actor: str) -> None:
+        """Close every epic above ``task_id`` whose children are now all done."""
+        parents = conn.execute(
+            sa.select(deps.c.depends_on).where(deps.c.task_id == task_id, deps.c.type == DepType.PARENT_CHILD.value)
+        ).scalars().all()
+        for pid in parents:
+            try:
+                parent = self._load(conn, pid, lock=True)
+            except TaskNotFound:
+                continue
+            if not parent.is_epic or parent.status.is_terminal():
+                continue
+            kid_ids = sa.select(deps.c.task_id).where(deps.c.depends_on == pid, deps.c.type == DepType.PARENT_CHILD.value)
+            kids = [task_from_row(r) for r in conn.execute(sa.select(tasks).where(tasks.c.id.in_(kid_ids))).mappings()]
+            if epic_complete(kids):
+                self._save(conn, apply_status(parent, TaskStatus.DONE, self._clock(), "all children done"))
+                self._log(conn, EventKind.EPIC_CLOSED, pid, actor, {"children": len(kids)})
+                self._roll_up(conn, pid, actor)
+
+    # -- dependencies ----------------------------------------------------------------------------
+    def _insert_dep(self, conn: Connection, dep: Dependency, actor: str) -> None:
+        for tid in (dep.task_id, dep.depends_on):
+            if not self._exists(conn, tid):
+                raise TaskNotFound(tid)
+        if dep.task_id == dep.depends_on:
+            raise DependencyError(f"task {dep.task_id} cannot depend on itself")
+        key = sa.and_(deps.c.task_id == dep.task_id, deps.c.depends_on == dep.depends_on, deps.c.type == dep.type)
+        if conn.execute(sa.select(deps.c.task_id).where(key)).first() is not None:
+            raise DependencyError(f"{dep.task_id} already depends on {dep.depends_on} ({dep.type})")
+        if dep.gates:
+            self._refuse_cycle(conn, dep)
+        conn.execute(deps.insert(), dep_to_row(dep))
+        self._log(conn, EventKind.DEP_ADDED, dep.task_id, actor, {"depends_on": dep.depends_on, "type": dep.type})
+
+    def _refuse_cycle(self, conn: Connection, dep: Dependency) -> None:
+        reach = set(conn.execute(sa.text(q.REACHABLE), {"start": dep.depends_on}).scalars())
+        if dep.task_id not in reach:
+            return
+        edges = conn.execute(
+            sa.select(deps.c.task_id, deps.c.depends_on).where(
+                deps.c.task_id.in_(reach), deps.c.type.in_([DepType.BLOCKS.value, DepType.PARENT_CHILD.value])
+            )
+        ).all()
+        raise CycleError(find_cycle([(a, b) for a, b in edges], (dep.task_id, dep.depends_on)) or [dep.task_id, dep.depends_on, dep.task_id])
+
+    def add_dependency(self, dep: Dependency, *, actor: str) -> Dependency:
+        with self._write() as conn:
+            self._insert_dep(conn, dep, actor)
+        return dep
+
+    def remove_dependency(self, task_id: str, depends_on: str, dep_type: str, *, actor: str) -> None:
+        with self._write() as conn:
+            gone = conn.execute(
+                deps.delete().where(deps.c.task_id == task_id, deps.c.depends_on == depends_on, deps.c.type == dep_type)
+            ).rowcount
+            if not gone:
+                raise DependencyError(f"{task_id} has no {dep_type} dependency on {depends_on}")
+            self._log(conn, EventKind.DEP_REMOVED, task_id, actor, {"depends_on": depends_on, "type": dep_type})
+
+    def dependencies(self, task_id: str | None = None) -> list[Dependency]:
+        stmt = sa.select(deps).order_by(deps.c.task_id, deps.c.depends_on, deps.c.type)
+        if task_id is not None:
+            stmt = stmt.where(sa.or_(deps.c.task_id == task_id, deps.c.depends_on == task_id))
+        with self._read() as conn:
+            return [dep_from_row(r) for r in conn.execute(stmt).mappings()]
+
+    # -- readiness and claims --------------------------------------------------------------------
+    def ready(self, limit: int | None = None) -> list[Task]:
+        sql = q.READY + (" LIMIT :limit" if limit is not None else "")
+        with self._read() as conn:
+            rows = conn.execute(sa.text(sql).columns(*tasks.c), {"now": to_micros(self._clock()), "limit": limit}).mappings()
+            return [task_from_row(r) for r in rows]
+
+    def _take(self, conn: Connection, task_id: str, worker: str, lease_seconds: float, now: datetime) -> Task | None:
+        params = {"id": task_id, "worker": worker, "now": to_micros(now), "expires": to_micros(now + timedelta(seconds=lease_seconds))}
+        if conn.execute(sa.text(q.CLAIM), params).rowcount != 1:
+            return None
+        self._log(conn, EventKind.TASK_CLAIMED, task_id, worker, {"lease_seconds": lease_seconds})
+        return self._load(conn, task_id)
+
+    def claim(self, task_id: str, worker: str, lease_seconds: float) -> Task | None:
+        now = self._clock()
+        with self._write() as conn:
+            task = self._load(conn, task_id)
+            if not is_claimable(task, now):
+                return None
+            blocked = conn.execute(sa.text(q.IS_BLOCKED), {"id": task_id}).first() is not None
+            if not is_work_kind(task.kind) or task.hold is not None or blocked:
+                raise ClaimError(f"task {task_id} is not ready (blocked, held or not work); see `overseer ready`")
+            return self._take(conn, task_id, worker, lease_seconds, now)
+
+    def claim_next(self, worker: str, lease_seconds: float) -> Task | None:
+        now = self._clock()
+        sql = q.NEXT_READY_PG if self._pg else q.NEXT_READY
+        for _ in range(50):
+            with self._write() as conn:
+                task_id = conn.execute(sa.text(sql), {"now": to_micros(now)}).scalar()
+                if task_id is None:
+                    return None
+                won = self._take(conn, task_id, worker, lease_seconds, now)
+                if won is not None:
+                    return won
+            now = self._clock()
+        raise ClaimError("gave up claiming after 50 lost races; the store is under heavy contention")  # pragma: no cover
+
+    def heartbeat(self, task_id: str, worker: str, lease_seconds: float) -> bool:
+        expires = to_micros(self._clock() + timedelta(seconds=lease_seconds))
+        with self._write() as conn:
+            return conn.execute(sa.text(q.HEARTBEAT), {"id": task_id, "worker": worker, "expires": expires}).rowcount == 1
+
+    def release(self, task_id: str, worker: str, *, actor: str) -> Task:
+        with self._write() as conn:
+            task = self._load(conn, task_id, lock=True)
+            if task.status != TaskStatus.CLAIMED or task.claimed_by != worker:
+                raise ClaimError(f"task {task_id} is not claimed by {worker} (status {task.status.value}, holder {task.claimed_by})")
+            freed = apply_status(task, TaskStatus.OPEN, self._clock())
+            self._save(conn, freed)
+            self._log(conn, EventKind.TASK_RELEASED, task_id, actor, {"worker": worker})
+            return freed
+
+    # -- events, import --------------------------------------------------------------------------
+    def events(self, after_seq: int = 0, limit: int = 100, task_id: str | None = None) -> list[Event]:
+        stmt = sa.select(events).where(events.c.seq > after_seq).order_by(events.c.seq).limit(limit)
+        if task_id is not None:
+            stmt = stmt.where(events.c.task_id == task_id)
+        with self._read() as conn:
+            return [event_from_row(r) for r in conn.execute(stmt).mappings()]
+
+    def import_graph(self, tasks_: Sequence[Task], deps_: Sequence[Dependency], *, actor: str) -> ImportSummary:
+        ids = [t.id for t in tasks_]
+        with self._write() as conn:
+            existing: set[str] = set()
+            for i in range(0, len(ids), _CHUNK):
+                existing.update(conn.execute(sa.select(tasks.c.id).where(tasks.c.id.in_(ids[i : i + _CHUNK]))).scalars())
+            new_rows = [task_to_row(t) for t in tasks_ if t.id not in existing]
+            if new_rows:
+                conn.execute(tasks.insert(), new_rows)
+            for t in tasks_:
+                if t.id in existing:
+                    self._save(conn, t)
+            old_keys = {tuple(r) for r in conn.execute(sa.select(deps.c.task_id, deps.c.depends_on, deps.c.type)).all()}
+            fresh = {d.key: d for d in deps_ if d.key not in old_keys}
+            if fresh:
+                conn.execute(deps.insert(), [dep_to_row(d) for d in fresh.values()])
+            gating = conn.execute(
+                sa.select(deps.c.task_id, deps.c.depends_on).where(deps.c.type.in_([DepType.BLOCKS.value, DepType.PARENT_CHILD.value]))
+            ).all()
+            cycle = find_cycle([(a, b) for a, b in gating])
+            if cycle:
+                raise CycleError(cycle)
+            summary = ImportSummary(created=len(new_rows), updated=len(existing), dependencies=len(fresh))
+            self._log(conn, EventKind.IMPORTED, None, actor, {"created": summary.created, "updated": summary.updated, "dependencies": summary.dependencies})
+            return summary
+
+    def close(self) -> None:
+        self._engine.dispose()
