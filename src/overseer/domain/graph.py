@@ -110,7 +110,7 @@ def _any_cycle(graph: Mapping[str, Sequence[str]]) -> list[str] | None:
                 stack.append((node, idx + 1))
                 nxt = succ[idx]
                 if color[nxt] == grey:
-                    return trail[trail.index(nxt):] + [nxt]
+                    return [*trail[trail.index(nxt):], nxt]
                 if color[nxt] == white:
                     stack.append((nxt, 0))
             else:

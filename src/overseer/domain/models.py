@@ -6,7 +6,7 @@ import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from overseer.domain.enums import Complexity, TaskKind, TaskStatus, WorkType, affects_ready_work
@@ -17,7 +17,7 @@ MIN_PRIORITY, MAX_PRIORITY = 0, 4
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def new_task_id(title: str, taken: frozenset[str] | set[str] = frozenset(), *, length: int = 4) -> str:

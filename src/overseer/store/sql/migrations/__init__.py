@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.engine import Engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 HEAD = "0001"
 HERE = Path(__file__).parent
 
 
 def config(engine: Engine) -> Config:
+    from alembic.config import Config  # imported late: most CLI calls find the schema current
+
     cfg = Config()
     cfg.set_main_option("script_location", str(HERE))
     cfg.attributes["engine"] = engine
@@ -28,4 +32,6 @@ def current(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    from alembic import command
+
     command.upgrade(config(engine), revision)

@@ -1,0 +1,36 @@
+# Overseer — the README's two commands: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: venv demo test services bench lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## make demo: set up and run the main job on the embedded default (SQLite, no keys, no services)
+demo: $(STAMP)
+	$(BIN)/overseer demo
+
+## make test: set up, start the services the tests need, run the whole suite
+test: $(STAMP) services
+	scripts/test.sh
+
+services:
+	scripts/services.sh
+
+## make bench: the benchmarks, each ending with its BENCH line
+bench: $(STAMP) services
+	$(BIN)/python bench/graph.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
