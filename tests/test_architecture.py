@@ -26,3 +26,9 @@ def test_ruff_finds_nothing_in_the_sources_and_tests() -> None:
     ruff = Path(sys.executable).parent / "ruff"
     proc = subprocess.run([str(ruff), "check", "src", "tests", "bench"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_mypy_strict_finds_no_type_errors_in_the_package() -> None:
+    mypy = Path(sys.executable).parent / "mypy"
+    proc = subprocess.run([str(mypy), "src/overseer"], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

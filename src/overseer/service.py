@@ -125,7 +125,7 @@ class Supervisor:
         tasks = {t.id: t for t in self.store.list_tasks(TaskQuery(include_deleted=True))}
         return task_id in blocked_ids(tasks, self.store.dependencies())
 
-    def list(self, query: TaskQuery = TaskQuery()) -> list[Task]:
+    def list_tasks(self, query: TaskQuery = TaskQuery()) -> list[Task]:
         return self.store.list_tasks(query)
 
     def update(self, task_id: str, changes: dict[str, Any], *, actor: str) -> Task:

@@ -41,12 +41,12 @@ def emit_json(value: Any) -> None:
     sys.stdout.flush()
 
 
-def fail(message: str, *, as_json: bool, kind: str = "error", code: int = 1, **fields: Any) -> NoReturn:
+def fail(message: str, *, as_json: bool, kind: str = "error", exit_code: int = 1, **fields: Any) -> NoReturn:
     if as_json:
         sys.stderr.write(json.dumps({"error": {"type": kind, "message": message, **fields}}) + "\n")
     else:
         err.print(f"[bold red]error:[/] {message}", markup=True)
-    raise typer.Exit(code)
+    raise typer.Exit(exit_code)
 
 
 @contextmanager
@@ -57,7 +57,7 @@ def supervisor(as_json: bool, repo: Path | None = None) -> Iterator[Supervisor]:
         sup = open_supervisor(repo)
         yield sup
     except OverseerError as exc:
-        fields = {k: v for k, v in vars(exc).items() if isinstance(v, str | int | tuple) and not k.startswith("_")}
+        fields: dict[str, Any] = {k: v for k, v in vars(exc).items() if isinstance(v, str | int | tuple) and not k.startswith("_")}
         fail(str(exc), as_json=as_json, kind=type(exc).__name__, **fields)
     finally:
         if sup is not None:

@@ -80,7 +80,7 @@ def list_(
     """List tasks, most urgent first."""
     query = TaskQuery(statuses=tuple(status) if status else None, kind=kind, label=label, parent=parent, include_deleted=all_, limit=limit)
     with supervisor(as_json, repo) as sup:
-        tasks = sup.list(query)
+        tasks = sup.list_tasks(query)
     if as_json:
         emit_json([task_dict(t) for t in tasks])
     else:

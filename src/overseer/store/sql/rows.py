@@ -59,7 +59,7 @@ def task_to_row(task: Task) -> dict[str, Any]:
     }
 
 
-def task_from_row(row: Mapping[str, Any]) -> Task:
+def task_from_row(row: Mapping[Any, Any]) -> Task:
     return Task(
         id=row["id"],
         title=row["title"],
@@ -99,9 +99,9 @@ def dep_to_row(dep: Dependency) -> dict[str, Any]:
     }
 
 
-def dep_from_row(row: Mapping[str, Any]) -> Dependency:
+def dep_from_row(row: Mapping[Any, Any]) -> Dependency:
     return Dependency(row["task_id"], row["depends_on"], row["type"], from_micros(row["created_at"]), row["created_by"], row["extra"])
 
 
-def event_from_row(row: Mapping[str, Any]) -> Event:
+def event_from_row(row: Mapping[Any, Any]) -> Event:
     return Event(row["seq"], from_micros(row["at"]), row["kind"], row["task_id"], row["run_id"], row["actor"], row["data"])
