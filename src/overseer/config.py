@@ -43,11 +43,56 @@ class DefaultsConfig(_Strict):
     complexity: Complexity = Complexity.MEDIUM
 
 
+class ProfileConfig(_Strict):
+    """An agent profile: harness + provider + model + flags + env overrides + limits.
+
+    ``env`` values may name variables of the supervisor's environment as ``${NAME}`` (credentials are given
+    that way, by name, never by value); such values are masked in logs and events.
+    """
+
+    harness: str
+    provider: str | None = None
+    model: str | None = None
+    env: dict[str, str] = {}
+    args: list[str] = []
+    command: list[str] | None = Field(default=None, description="argv template for the command harness; {prompt}, {workdir}, {model}")
+    pool: int = Field(default=1, ge=1)
+    max_turns: int | None = Field(default=None, ge=1)
+    max_cost_usd: float | None = Field(default=None, gt=0)
+    stall_seconds: float = Field(default=300.0, gt=0)
+    wall_seconds: float = Field(default=3600.0, gt=0)
+    options: dict[str, Any] = {}
+
+
+class SetupConfig(_Strict):
+    copy_files: list[str] = Field(default=[".env"], alias="copy")
+    command: str | None = None
+    timeout_seconds: float = Field(default=600.0, gt=0)
+
+
+class GcConfig(_Strict):
+    max_age_hours: float = Field(default=72.0, gt=0)
+    disk_cap_mb: float = Field(default=5000.0, gt=0)
+
+
+class RuntimeConfig(_Strict):
+    worktrees: str = Field(default=".overseer/worktrees", description="where run worktrees live (relative to the root)")
+    base_branch: str | None = Field(default=None, description="default: the branch checked out in the root")
+    max_parallel: int = Field(default=4, ge=1)
+    heartbeat_seconds: float = Field(default=15.0, gt=0)
+    tick_seconds: float = Field(default=1.0, gt=0)
+    log_max_bytes: int = Field(default=5_000_000, ge=10_000)
+    default_profiles: dict[WorkType, str] = {}
+    setup: SetupConfig = SetupConfig()
+    gc: GcConfig = GcConfig()
+
+
 class OverseerConfig(_Strict):
     database: DatabaseConfig = DatabaseConfig()
     claims: ClaimsConfig = ClaimsConfig()
     defaults: DefaultsConfig = DefaultsConfig()
-    profiles: dict[str, Any] = {}
+    runtime: RuntimeConfig = RuntimeConfig()
+    profiles: dict[str, ProfileConfig] = {}
     providers: dict[str, Any] = {}
     routing: dict[str, Any] = {}
     verify: dict[str, Any] = {}

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from overseer.domain import Dependency, Event, Task, TaskStatus
 from overseer.domain.changes import UPDATABLE_FIELDS
+from overseer.domain.runs import AgentEvent
 
-__all__ = ["UPDATABLE_FIELDS", "ImportSummary", "TaskQuery", "TaskStore"]
-
-
+__all__ = ["UPDATABLE_FIELDS", "Harness", "ImportSummary", "Invocation", "RunSpec", "StreamParser", "TaskQuery", "TaskStore"]
 
 
 @dataclass(frozen=True)
@@ -69,3 +69,55 @@ class TaskStore(Protocol):
     def import_graph(self, tasks: Sequence[Task], deps: Sequence[Dependency], *, actor: str) -> ImportSummary: ...
 
     def close(self) -> None: ...
+
+
+# -- agent harnesses -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything a harness needs to build one invocation. ``env`` holds the profile's resolved values."""
+
+    run_id: str
+    prompt: str
+    workdir: Path
+    home: Path
+    model: str | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+    args: tuple[str, ...] = ()
+    max_turns: int | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """A process to start: argv, the environment it adds (over a minimal base), files to write first."""
+
+    argv: tuple[str, ...]
+    env: Mapping[str, str] = field(default_factory=dict)
+    files: Mapping[Path, str] = field(default_factory=dict)
+    stdin: str | None = None
+
+
+class StreamParser(Protocol):
+    """Turns a harness's output, line by line, into typed events. One parser per run (it may keep state)."""
+
+    def feed(self, line: str) -> list[AgentEvent]: ...
+
+    def finish(self, exit_code: int | None) -> list[AgentEvent]: ...
+
+
+@runtime_checkable
+class Harness(Protocol):
+    """One agent CLI. ``binary`` is looked up on PATH (or in ``spec.options["bin_dir"]``); ``build`` starts nothing.
+
+    ``credential_env`` names the variables of which at least one must be set for a run (empty: none needed).
+    """
+
+    name: str
+    binary: str
+    credential_env: tuple[str, ...]
+
+    def build(self, spec: RunSpec) -> Invocation: ...
+
+    def parser(self) -> StreamParser: ...

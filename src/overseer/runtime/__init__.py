@@ -1,0 +1,1 @@
+"""Runtime adapters: git worktrees and supervised agent processes."""
