@@ -33,6 +33,26 @@ def _enum(field: str, cls: type[WorkType] | type[Complexity], value: Any) -> Any
         raise ValidationError(field, f"must be one of {choices}, got {value!r}") from None
 
 
+_MAX_LEN = {"kind": 64, "profile": 128}
+_OPTIONAL_TEXT = frozenset({"hold", "profile"})
+
+
+def _budget(value: Any) -> Budget:
+    if isinstance(value, Budget):
+        return value
+    if not isinstance(value, Mapping):
+        raise ValidationError("budget", f"must be a mapping such as {{max_attempts: 3}}, got {value!r}")
+    unknown = set(value) - {"max_attempts", "max_iterations", "max_cost_usd"}
+    if unknown:
+        raise ValidationError("budget", f"unknown keys {sorted(unknown)} (known: max_attempts, max_iterations, max_cost_usd)")
+    for key, kinds in (("max_attempts", (int,)), ("max_iterations", (int, type(None))), ("max_cost_usd", (int, float, type(None)))):
+        if key in value and (isinstance(value[key], bool) or not isinstance(value[key], kinds)):
+            raise ValidationError("budget", f"{key} must be a number, got {value[key]!r}")
+    if value.get("max_attempts", 1) < 1:
+        raise ValidationError("budget", "max_attempts must be at least 1")
+    return Budget.from_dict(value)
+
+
 def coerce_field(field: str, value: Any) -> Any:
     """Check and convert one field value; raises ``ValidationError`` naming the field."""
     if field not in UPDATABLE_FIELDS:
@@ -44,12 +64,16 @@ def coerce_field(field: str, value: Any) -> Any:
     if field == "complexity":
         return _enum(field, Complexity, value)
     if field == "budget":
-        return value if isinstance(value, Budget) else Budget.from_dict(value)
+        return _budget(value)
+    if field in _OPTIONAL_TEXT and value is not None and not isinstance(value, str):
+        raise ValidationError(field, f"must be a string or empty, got {value!r}")
     if field in ("title", "body", "kind", "notes") and not isinstance(value, str):
         raise ValidationError(field, f"must be a string, got {value!r}")
+    if field in _MAX_LEN and value is not None and len(value) > _MAX_LEN[field]:
+        raise ValidationError(field, f"must be at most {_MAX_LEN[field]} characters")
     if field == "kind" and not value.strip():
         raise ValidationError(field, "must not be empty")
-    if field == "attempts" and (not isinstance(value, int) or value < 0):
+    if field == "attempts" and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
         raise ValidationError(field, f"must be a non-negative integer, got {value!r}")
     if field == "extra" and not isinstance(value, Mapping):
         raise ValidationError(field, "must be a mapping")

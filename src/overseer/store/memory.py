@@ -29,6 +29,10 @@ from overseer.ports import ImportSummary, TaskQuery
 from overseer.store.query import matches
 
 
+#: A lease is renewed only while its holder is working on the task (as the SQL store's HEARTBEAT query).
+_WORKING = frozenset({TaskStatus.CLAIMED, TaskStatus.RUNNING, TaskStatus.VERIFYING})
+
+
 class InMemoryStore:
     def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
         self._clock = clock
@@ -104,7 +108,7 @@ class InMemoryStore:
             task = apply_status(before, status, self._clock(), reason)
             self._tasks[task_id] = task
             self._log(EventKind.TASK_STATUS, task_id, actor, {"from": before.status.value, "to": status.value, "reason": reason})
-            if status == TaskStatus.DONE:
+            if status in (TaskStatus.DONE, TaskStatus.DELETED):  # a deleted child no longer holds its epic open
                 self._roll_up(task_id, actor)
             return task
 
@@ -175,7 +179,7 @@ class InMemoryStore:
     def heartbeat(self, task_id: str, worker: str, lease_seconds: float) -> bool:
         with self._lock:
             task = self._get(task_id)
-            if task.claimed_by != worker or task.status.is_terminal() or task.status == TaskStatus.OPEN:
+            if task.claimed_by != worker or task.status not in _WORKING:
                 return False
             self._tasks[task_id] = task.evolve(lease_expires_at=self._clock() + timedelta(seconds=lease_seconds))
             return True
@@ -199,13 +203,14 @@ class InMemoryStore:
     def import_graph(self, tasks: Sequence[Task], deps: Sequence[Dependency], *, actor: str) -> ImportSummary:
         with self._lock:
             merged = {**self._tasks, **{t.id: t for t in tasks}}
-            merged_deps = {**self._deps, **{d.key: d for d in deps}}
+            fresh = {d.key: d for d in deps if d.key not in self._deps}  # like SqlStore: existing edges are kept, not counted
+            merged_deps = {**self._deps, **fresh}
             cycle = find_cycle(gating_edges(merged_deps.values()))
             if cycle:
                 raise CycleError(cycle)
             created = sum(1 for t in tasks if t.id not in self._tasks)
             self._tasks, self._deps = merged, merged_deps
-            summary = ImportSummary(created=created, updated=len(tasks) - created, dependencies=len(deps))
+            summary = ImportSummary(created=created, updated=len(tasks) - created, dependencies=len(fresh))
             self._log(EventKind.IMPORTED, None, actor, {"created": summary.created, "updated": summary.updated, "dependencies": summary.dependencies})
             return summary
 

@@ -133,7 +133,7 @@ class SqlStore:
             task = apply_status(before, status, self._clock(), reason)
             self._save(conn, task)
             self._log(conn, EventKind.TASK_STATUS, task_id, actor, {"from": before.status.value, "to": status.value, "reason": reason})
-            if status == TaskStatus.DONE:
+            if status in (TaskStatus.DONE, TaskStatus.DELETED):  # a deleted child no longer holds its epic open
                 self._roll_up(conn, task_id, actor)
             return task
 
@@ -245,7 +245,11 @@ class SqlStore:
     def heartbeat(self, task_id: str, worker: str, lease_seconds: float) -> bool:
         expires = to_micros(self._clock() + timedelta(seconds=lease_seconds))
         with self._write() as conn:
-            return conn.execute(sa.text(q.HEARTBEAT), {"id": task_id, "worker": worker, "expires": expires}).rowcount == 1
+            if conn.execute(sa.text(q.HEARTBEAT), {"id": task_id, "worker": worker, "expires": expires}).rowcount == 1:
+                return True
+            if not self._exists(conn, task_id):
+                raise TaskNotFound(task_id)
+            return False
 
     def release(self, task_id: str, worker: str, *, actor: str) -> Task:
         with self._write() as conn:
