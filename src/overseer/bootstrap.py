@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
 
+from overseer.agents.registry import find_binary, get_harness, harness_version, known_harnesses
 from overseer.config import STATE_DIR, database_url, find_root, load_config
+from overseer.domain import OverseerError
+from overseer.domain.runs import RunStatus
+from overseer.ports import RunStore
+from overseer.runner import Runner, RunnerState, profile_options
+from overseer.runtime.executor import LocalExecutor
 from overseer.service import Supervisor
+from overseer.store.memory import InMemoryStore
 from overseer.store.sql.store import SqlStore
 
 
@@ -36,3 +45,61 @@ def init_project(root: Path) -> dict[str, object]:
     finally:
         supervisor.close()
     return {"root": str(root), "config": str(root / "overseer.yaml"), "config_written": wrote, "state": str(state), "database": url}
+
+
+# -- the agent runtime -------------------------------------------------------------------------------------
+
+TOOLS_ENV = "OVERSEER_TOOLS_DIR"
+
+
+def tool_dirs(root: Path) -> list[Path]:
+    """Where agent CLIs installed by Overseer live, besides PATH: $OVERSEER_TOOLS_DIR, the project's and Overseer's ``.tools``."""
+    bases = [Path(p) for p in os.environ.get(TOOLS_ENV, "").split(os.pathsep) if p]
+    bases += [root / ".tools", Path(__file__).resolve().parents[2] / ".tools"]
+    return [d for base in bases for d in (base / "bin", base / "node_modules" / ".bin") if d.is_dir()]
+
+
+def make_executor(sup: Supervisor) -> LocalExecutor:
+    dirs = tool_dirs(sup.root)
+    return LocalExecutor(sup.root, sup.root / STATE_DIR, sup.config.runtime, get_harness, lambda h: find_binary(h, dirs))
+
+
+def open_runner(sup: Supervisor, *, worker: str, on_change: Callable[[RunnerState], None] | None = None) -> Runner:
+    return Runner(sup, _runs(sup), make_executor(sup), worker=worker, on_change=on_change)
+
+
+def run_store(sup: Supervisor) -> RunStore:
+    return _runs(sup)
+
+
+def _runs(sup: Supervisor) -> RunStore:
+    store = sup.store
+    assert isinstance(store, SqlStore | InMemoryStore)
+    return store
+
+
+def agents_report(sup: Supervisor) -> list[dict[str, object]]:
+    """Every known harness: found where, which version, and which profiles could run now (and why not)."""
+    dirs = tool_dirs(sup.root)
+    executor = make_executor(sup)
+    rows: list[dict[str, object]] = []
+    for name in known_harnesses():
+        harness = get_harness(name)
+        binary = find_binary(harness, dirs)
+        profiles = {}
+        for pname, prof in sup.config.profiles.items():
+            if prof.harness != name:
+                continue
+            try:
+                executor.check_profile(prof.harness, prof.env, profile_options(prof))
+                profiles[pname] = "ready"
+            except OverseerError as err:
+                profiles[pname] = str(err)
+        rows.append({"harness": name, "binary": harness.binary, "path": str(binary) if binary else None,
+                     "version": harness_version(binary) if binary else None, "profiles": profiles})
+    return rows
+
+
+def gc_worktrees(sup: Supervisor) -> list[str]:
+    active = {r.id for r in _runs(sup).list_runs(statuses=(RunStatus.STARTING, RunStatus.RUNNING))}
+    return make_executor(sup).gc(active)

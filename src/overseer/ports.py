@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from overseer.domain import Dependency, Event, Task, TaskStatus
 from overseer.domain.changes import UPDATABLE_FIELDS
-from overseer.domain.runs import AgentEvent
+from overseer.domain.runs import AgentEvent, ExitReason, Run, RunStatus
 
-__all__ = ["UPDATABLE_FIELDS", "Harness", "ImportSummary", "Invocation", "RunSpec", "StreamParser", "TaskQuery", "TaskStore"]
+__all__ = [
+    "UPDATABLE_FIELDS", "Executor", "Harness", "ImportSummary", "Invocation", "Limits", "RunReport", "RunRequest", "RunSpec",
+    "RunStarted", "RunStore", "StreamParser", "TaskQuery", "TaskStore",
+]
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,9 @@ class ImportSummary:
     updated: int
     dependencies: int
     skipped: int = 0
+
+    def counts(self) -> dict[str, int]:
+        return {"created": self.created, "updated": self.updated, "dependencies": self.dependencies}
 
 
 @runtime_checkable
@@ -65,6 +72,10 @@ class TaskStore(Protocol):
     def release(self, task_id: str, worker: str, *, actor: str) -> Task: ...
 
     def events(self, after_seq: int = 0, limit: int = 100, task_id: str | None = None) -> list[Event]: ...
+
+    def last_event_seq(self) -> int:
+        """The newest event's sequence number (0 when none): a cheap way to notice that anything changed."""
+        ...
 
     def import_graph(self, tasks: Sequence[Task], deps: Sequence[Dependency], *, actor: str) -> ImportSummary: ...
 
@@ -121,3 +132,95 @@ class Harness(Protocol):
     def build(self, spec: RunSpec) -> Invocation: ...
 
     def parser(self) -> StreamParser: ...
+
+
+# -- executing runs ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Limits:
+    stall_seconds: float = 300.0
+    wall_seconds: float = 3600.0
+    max_turns: int | None = None
+    max_cost_usd: float | None = None
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """One run to execute: which harness, in which repository, from which base, within which limits."""
+
+    run_id: str
+    task_id: str
+    prompt: str
+    base_branch: str
+    harness: str
+    model: str | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+    args: tuple[str, ...] = ()
+    options: Mapping[str, Any] = field(default_factory=dict)
+    limits: Limits = Limits()
+    commit_message: str = ""
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    pid: int | None
+    branch: str
+    worktree: str
+    base_commit: str
+    log_path: str
+
+
+@dataclass(frozen=True)
+class RunReport:
+    reason: ExitReason
+    exit_code: int | None = None
+    head_commit: str | None = None
+    diff_stat: Mapping[str, int] = field(default_factory=dict)
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+    turns: int = 0
+    session_id: str | None = None
+    result_text: str = ""
+    error: str | None = None
+    rate_limit_reset_at: datetime | None = None
+
+
+class Executor(Protocol):
+    """Runs agents somewhere (local asyncio subprocesses now; Celery workers later)."""
+
+    def check(self, base_branch: str | None) -> str:
+        """The base branch to use; raises before anything starts if the repository is not fit (dirty, detached…)."""
+        ...
+
+    def check_profile(self, harness: str, env: Mapping[str, str], options: Mapping[str, Any]) -> str:
+        """The harness's binary and version (for display); raises naming the unknown harness, missing binary or credentials."""
+        ...
+
+    async def execute(
+        self,
+        request: RunRequest,
+        on_started: Callable[[RunStarted], Awaitable[None]],
+        on_event: Callable[[AgentEvent], Awaitable[None]],
+        heartbeat: Callable[[], Awaitable[None]],
+    ) -> RunReport: ...
+
+    def discard(self, run_id: str, *, delete_branch: bool) -> None: ...
+
+    def alive(self, pid: int) -> bool: ...
+
+    def gc(self, active: set[str]) -> list[str]: ...
+
+
+class RunStore(Protocol):
+    """Runs, in the same database (and event log) as the tasks."""
+
+    def add_run(self, run: Run, *, actor: str) -> Run: ...
+
+    def get_run(self, run_id: str) -> Run: ...
+
+    def update_run(self, run_id: str, changes: Mapping[str, Any], *, actor: str, event: str | None = None) -> Run: ...
+
+    def list_runs(self, *, task_id: str | None = None, statuses: tuple[RunStatus, ...] | None = None,
+                  limit: int | None = None) -> list[Run]: ...

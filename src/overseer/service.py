@@ -196,6 +196,9 @@ class Supervisor:
     def events(self, after_seq: int = 0, limit: int = 100, task_id: str | None = None) -> list[Event]:
         return self.store.events(after_seq, limit, task_id)
 
+    def last_event_seq(self) -> int:
+        return self.store.last_event_seq()
+
     def import_beads(self, path: Path, *, actor: str, skip_bad: bool = False) -> tuple[ImportSummary, Sequence[tuple[int, str]]]:
         batch = beads.read_beads_file(path, skip_bad=skip_bad)
         summary = self.store.import_graph(batch.tasks, batch.deps, actor=actor)

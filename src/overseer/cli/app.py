@@ -10,7 +10,7 @@ import typer
 
 from overseer import __version__
 from overseer.bootstrap import init_project
-from overseer.cli import demo, graph, tasks
+from overseer.cli import demo, graph, runs, tasks
 from overseer.cli.common import JsonFlag, RepoOpt, emit_json, err, fail, out, supervisor
 from overseer.cli.render import event_line, task_table
 from overseer.domain import OverseerError
@@ -31,6 +31,8 @@ exports = typer.Typer(help="Export tasks for other trackers.", no_args_is_help=T
 app.add_typer(imports, name="import")
 app.add_typer(exports, name="export")
 app.command("demo")(demo.demo)
+for _name in ("run", "runs", "logs", "agents", "gc"):
+    app.command(_name)(getattr(runs, _name))
 
 
 def _version(value: bool) -> None:

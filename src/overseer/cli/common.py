@@ -21,7 +21,8 @@ from overseer.service import Supervisor
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")]
 RepoOpt = Annotated[Path | None, typer.Option("--repo", "-C", help="Project folder (default: found from the current folder).")]
 
-out = Console(highlight=False, soft_wrap=True)
+# Piped output is read by people in logs and CI: give tables room instead of the 80 columns Rich assumes.
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 

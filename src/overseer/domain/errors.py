@@ -4,7 +4,8 @@ Hierarchy::
 
     OverseerError                    base; ``str(err)`` says what, where and what to do
     ├── NotFound                     an id that names nothing
-    │   └── TaskNotFound
+    │   ├── TaskNotFound
+    │   └── RunNotFound
     ├── GraphError                   the task graph would become wrong
     │   ├── CycleError               a gating dependency would close a loop (``.path``)
     │   └── DependencyError          self-dependency, duplicate or missing dependency
@@ -35,6 +36,12 @@ class TaskNotFound(NotFound):
     def __init__(self, task_id: str) -> None:
         super().__init__(f"no task with id {task_id!r} (list them with `overseer task list`)")
         self.task_id = task_id
+
+
+class RunNotFound(NotFound):
+    def __init__(self, run_id: str) -> None:
+        super().__init__(f"no run with id {run_id!r} (list them with `overseer runs`)")
+        self.run_id = run_id
 
 
 class GraphError(OverseerError):

@@ -86,6 +86,35 @@ class Run:
         return replace(self, **changes)
 
 
+RUN_FIELDS = frozenset(Run.__dataclass_fields__) - {"id", "task_id", "created_at"}
+
+
+def apply_run_changes(run: Run, changes: Mapping[str, Any]) -> Run:
+    """The run with ``changes``; unknown fields and wrong enum values are refused naming the field."""
+    from overseer.domain.errors import ValidationError
+
+    unknown = set(changes) - RUN_FIELDS
+    if unknown:
+        raise ValidationError(sorted(unknown)[0], f"is not a run field (fields: {', '.join(sorted(RUN_FIELDS))})")
+    coerced = dict(changes)
+    enums: tuple[tuple[str, type[RunStatus] | type[ExitReason]], ...] = (("status", RunStatus), ("exit_reason", ExitReason))
+    for name, enum in enums:
+        if coerced.get(name) is not None:
+            try:
+                coerced[name] = enum(coerced[name])
+            except ValueError:
+                raise ValidationError(name, f"unknown value {coerced[name]!r} (one of {', '.join(m.value for m in enum)})") from None
+    return replace(run, **coerced)
+
+
+def run_event_data(run: Run, event: str) -> dict[str, Any]:
+    """What the event log keeps of a run at ``event`` (run.started, run.finished, …)."""
+    if event == "run.started":
+        return {"branch": run.branch, "base": run.base_commit, "pid": run.pid, "profile": run.profile}
+    return {"status": run.status.value, "reason": run.exit_reason.value if run.exit_reason else None, "head": run.head_commit,
+            "tokens_in": run.tokens_in, "tokens_out": run.tokens_out, "cost_usd": run.cost_usd, "profile": run.profile}
+
+
 # -- what a harness reports, parsed from its output stream -------------------------------------------
 
 

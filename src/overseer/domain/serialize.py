@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from overseer.domain.models import Dependency, Event, Task
+from overseer.domain.runs import Run
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -48,3 +49,15 @@ def dep_dict(dep: Dependency) -> dict[str, Any]:
 def event_dict(event: Event) -> dict[str, Any]:
     return {"seq": event.seq, "at": _iso(event.at), "kind": event.kind, "task_id": event.task_id,
             "run_id": event.run_id, "actor": event.actor, "data": dict(event.data)}
+
+
+def run_dict(run: Run) -> dict[str, Any]:
+    return {
+        "id": run.id, "task": run.task_id, "profile": run.profile, "harness": run.harness, "status": run.status.value,
+        "exit_reason": run.exit_reason.value if run.exit_reason else None, "exit_code": run.exit_code, "attempt": run.attempt,
+        "branch": run.branch, "worktree": run.worktree, "base_commit": run.base_commit, "head_commit": run.head_commit,
+        "diff_stat": dict(run.diff_stat), "tokens_in": run.tokens_in, "tokens_out": run.tokens_out, "cost_usd": run.cost_usd,
+        "turns": run.turns, "session_id": run.session_id, "pid": run.pid, "worker": run.worker, "error": run.error,
+        "created_at": _iso(run.created_at), "started_at": _iso(run.started_at), "ended_at": _iso(run.ended_at),
+        "heartbeat_at": _iso(run.heartbeat_at),
+    }

@@ -10,6 +10,7 @@ import shutil
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from overseer.config import RuntimeConfig
 from overseer.domain import ValidationError
@@ -20,7 +21,7 @@ from overseer.runtime.environment import check_credentials, expand_profile_env, 
 from overseer.runtime.logs import BoundedLog
 from overseer.runtime.worktree import BRANCH_PREFIX, Worktree, Worktrees
 
-HarnessLookup = Callable[[str], Harness]
+HarnessLookup = Callable[[str, Mapping[str, Any]], Harness]
 BinaryLookup = Callable[[Harness], Path | None]
 
 
@@ -40,8 +41,8 @@ class LocalExecutor:
     def check(self, base_branch: str | None) -> str:
         return self.worktrees.check_repo(base_branch)
 
-    def check_profile(self, harness: str, env: Mapping[str, str]) -> str:
-        h = self.harness_for(harness)
+    def check_profile(self, harness: str, env: Mapping[str, str], options: Mapping[str, Any]) -> str:
+        h = self.harness_for(harness, options)
         binary = self._binary(h)
         expanded, _ = expand_profile_env(env, self.environ)
         check_credentials(h.credential_env, {**self._passed_credentials(h), **expanded}, h.name)
@@ -60,7 +61,7 @@ class LocalExecutor:
     # -- one run ------------------------------------------------------------------------------------------
     async def execute(self, request: RunRequest, on_started: Callable[[RunStarted], Awaitable[None]],
                       on_event: Callable[[AgentEvent], Awaitable[None]], heartbeat: Callable[[], Awaitable[None]]) -> RunReport:
-        h = self.harness_for(request.harness)
+        h = self.harness_for(request.harness, request.options)
         binary = self._binary(h)
         expanded, secrets = expand_profile_env(request.env, self.environ)
         passed = self._passed_credentials(h)
@@ -94,7 +95,9 @@ class LocalExecutor:
         finally:
             log.close()
             events_log.close()
-        head = await asyncio.to_thread(self.worktrees.commit_all, wt, request.commit_message or f"overseer run {request.run_id}")
+        scratch = tuple(getattr(h, "scratch_paths", ()))  # optional: files a harness leaves that are never part of the change
+        message = request.commit_message or f"overseer run {request.run_id}"
+        head = await asyncio.to_thread(self.worktrees.commit_all, wt, message, scratch)
         diff = await asyncio.to_thread(self.worktrees.diff_stat, wt) if head else {}
         return RunReport(reason=outcome.reason, exit_code=outcome.exit_code, head_commit=head, diff_stat=diff,
                          tokens_in=outcome.tokens_in, tokens_out=outcome.tokens_out, cost_usd=outcome.cost_usd, turns=outcome.turns,

@@ -15,6 +15,7 @@ from overseer.domain import (
     DependencyError,
     Event,
     EventKind,
+    RunNotFound,
     Task,
     TaskNotFound,
     TaskStatus,
@@ -24,10 +25,10 @@ from overseer.domain import (
 from overseer.domain.changes import apply_changes
 from overseer.domain.enums import DepType, is_work_kind
 from overseer.domain.graph import blocked_ids, epic_complete, find_cycle, gating_edges, is_claimable, ready_tasks
+from overseer.domain.runs import Run, RunStatus, apply_run_changes, run_event_data
 from overseer.domain.transitions import apply_status
 from overseer.ports import ImportSummary, TaskQuery
 from overseer.store.query import matches
-
 
 #: A lease is renewed only while its holder is working on the task (as the SQL store's HEARTBEAT query).
 _WORKING = frozenset({TaskStatus.CLAIMED, TaskStatus.RUNNING, TaskStatus.VERIFYING})
@@ -40,10 +41,11 @@ class InMemoryStore:
         self._tasks: dict[str, Task] = {}
         self._deps: dict[tuple[str, str, str], Dependency] = {}
         self._events: list[Event] = []
+        self._runs: dict[str, Run] = {}
 
     # -- helpers ---------------------------------------------------------------------------------
-    def _log(self, kind: str, task_id: str | None, actor: str, data: Mapping[str, Any] | None = None) -> None:
-        self._events.append(Event(len(self._events) + 1, self._clock(), kind, task_id, None, actor, dict(data or {})))
+    def _log(self, kind: str, task_id: str | None, actor: str, data: Mapping[str, Any] | None = None, run_id: str | None = None) -> None:
+        self._events.append(Event(len(self._events) + 1, self._clock(), kind, task_id, run_id, actor, dict(data or {})))
 
     def _get(self, task_id: str) -> Task:
         try:
@@ -200,6 +202,10 @@ class InMemoryStore:
             found = [e for e in self._events[after_seq:] if task_id is None or e.task_id == task_id]
             return found[:limit]
 
+    def last_event_seq(self) -> int:
+        with self._lock:
+            return len(self._events)
+
     def import_graph(self, tasks: Sequence[Task], deps: Sequence[Dependency], *, actor: str) -> ImportSummary:
         with self._lock:
             merged = {**self._tasks, **{t.id: t for t in tasks}}
@@ -211,8 +217,41 @@ class InMemoryStore:
             created = sum(1 for t in tasks if t.id not in self._tasks)
             self._tasks, self._deps = merged, merged_deps
             summary = ImportSummary(created=created, updated=len(tasks) - created, dependencies=len(fresh))
-            self._log(EventKind.IMPORTED, None, actor, {"created": summary.created, "updated": summary.updated, "dependencies": summary.dependencies})
+            self._log(EventKind.IMPORTED, None, actor, summary.counts())
             return summary
+
+    # -- runs ------------------------------------------------------------------------------------------
+    def add_run(self, run: Run, *, actor: str) -> Run:
+        with self._lock:
+            self._get(run.task_id)
+            if run.id in self._runs:
+                raise ValidationError("id", f"a run with id {run.id!r} already exists")
+            self._runs[run.id] = run
+            self._log("run.created", run.task_id, actor, {"profile": run.profile, "attempt": run.attempt}, run.id)
+            return run
+
+    def get_run(self, run_id: str) -> Run:
+        with self._lock:
+            try:
+                return self._runs[run_id]
+            except KeyError:
+                raise RunNotFound(run_id) from None
+
+    def update_run(self, run_id: str, changes: Mapping[str, Any], *, actor: str, event: str | None = None) -> Run:
+        with self._lock:
+            run = apply_run_changes(self.get_run(run_id), changes)
+            self._runs[run_id] = run
+            if event is not None:
+                self._log(event, run.task_id, actor, run_event_data(run, event), run_id)
+            return run
+
+    def list_runs(self, *, task_id: str | None = None, statuses: tuple[RunStatus, ...] | None = None,
+                  limit: int | None = None) -> list[Run]:
+        with self._lock:
+            found = [r for r in self._runs.values() if (task_id is None or r.task_id == task_id)
+                     and (statuses is None or r.status in statuses)]
+            found.sort(key=lambda r: (r.created_at, r.id), reverse=True)
+            return found[:limit] if limit is not None else found
 
     def close(self) -> None:
         pass

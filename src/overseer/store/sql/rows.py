@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from overseer.domain import Budget, Complexity, Dependency, Event, Task, TaskStatus, WorkType
+from overseer.domain.runs import ExitReason, Run, RunStatus
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -105,3 +106,27 @@ def dep_from_row(row: Mapping[Any, Any]) -> Dependency:
 
 def event_from_row(row: Mapping[Any, Any]) -> Event:
     return Event(row["seq"], from_micros(row["at"]), row["kind"], row["task_id"], row["run_id"], row["actor"], row["data"])
+
+
+def run_to_row(run: Run) -> dict[str, Any]:
+    return {
+        "id": run.id, "task_id": run.task_id, "profile": run.profile, "harness": run.harness, "status": run.status.value,
+        "exit_reason": run.exit_reason.value if run.exit_reason else None, "exit_code": run.exit_code, "attempt": run.attempt,
+        "branch": run.branch, "worktree": run.worktree, "base_commit": run.base_commit, "head_commit": run.head_commit,
+        "diff_stat": dict(run.diff_stat), "pid": run.pid, "worker": run.worker, "tokens_in": run.tokens_in,
+        "tokens_out": run.tokens_out, "cost_usd": run.cost_usd, "turns": run.turns, "session_id": run.session_id, "error": run.error,
+        "created_at": to_micros(run.created_at), "started_at": _opt_micros(run.started_at), "ended_at": _opt_micros(run.ended_at),
+        "heartbeat_at": _opt_micros(run.heartbeat_at),
+    }
+
+
+def run_from_row(row: Mapping[Any, Any]) -> Run:
+    return Run(
+        id=row["id"], task_id=row["task_id"], profile=row["profile"], harness=row["harness"], status=RunStatus(row["status"]),
+        exit_reason=ExitReason(row["exit_reason"]) if row["exit_reason"] else None, exit_code=row["exit_code"], attempt=row["attempt"],
+        branch=row["branch"], worktree=row["worktree"], base_commit=row["base_commit"], head_commit=row["head_commit"],
+        diff_stat=row["diff_stat"], pid=row["pid"], worker=row["worker"], tokens_in=row["tokens_in"], tokens_out=row["tokens_out"],
+        cost_usd=row["cost_usd"], turns=row["turns"], session_id=row["session_id"], error=row["error"],
+        created_at=from_micros(row["created_at"]), started_at=_opt_dt(row["started_at"]), ended_at=_opt_dt(row["ended_at"]),
+        heartbeat_at=_opt_dt(row["heartbeat_at"]),
+    )

@@ -15,6 +15,11 @@ Json = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 Micros = sa.BigInteger
 EventSeq = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
+#: Rows that can become ready: ``ix_tasks_claimable`` holds only these, in ready order (priority, created_at,
+#: id) with what the claimable test reads, so picking the next task is an ordered walk that stops early.
+#: ``queries`` repeats this predicate word for word (SQLite needs that to use a partial index).
+CLAIMABLE_WHERE = "status IN ('claimed', 'open') AND hold IS NULL"
+
 tasks = sa.Table(
     "tasks",
     metadata,
@@ -43,6 +48,10 @@ tasks = sa.Table(
     sa.Column("extra", Json, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Index("ix_tasks_ready", "status", "priority", "created_at"),
+    sa.Index(
+        "ix_tasks_claimable", "priority", "created_at", "id", "status", "lease_expires_at", "kind",
+        sqlite_where=sa.text(CLAIMABLE_WHERE), postgresql_where=sa.text(CLAIMABLE_WHERE),
+    ),
 )
 
 deps = sa.Table(
@@ -68,4 +77,36 @@ events = sa.Table(
     sa.Column("actor", sa.String(256), nullable=False),
     sa.Column("data", Json, nullable=False),
     sa.Index("ix_events_task", "task_id", "seq"),
+)
+
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("task_id", sa.String(64), nullable=False),
+    sa.Column("profile", sa.String(128), nullable=False),
+    sa.Column("harness", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("exit_reason", sa.String(32)),
+    sa.Column("exit_code", sa.Integer),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("branch", sa.String(256)),
+    sa.Column("worktree", sa.Text),
+    sa.Column("base_commit", sa.String(64)),
+    sa.Column("head_commit", sa.String(64)),
+    sa.Column("diff_stat", Json, nullable=False),
+    sa.Column("pid", sa.Integer),
+    sa.Column("worker", sa.String(256)),
+    sa.Column("tokens_in", sa.BigInteger, nullable=False),
+    sa.Column("tokens_out", sa.BigInteger, nullable=False),
+    sa.Column("cost_usd", sa.Float, nullable=False),
+    sa.Column("turns", sa.Integer, nullable=False),
+    sa.Column("session_id", sa.String(256)),
+    sa.Column("error", sa.Text),
+    sa.Column("created_at", Micros, nullable=False),
+    sa.Column("started_at", Micros),
+    sa.Column("ended_at", Micros),
+    sa.Column("heartbeat_at", Micros),
+    sa.Index("ix_runs_task", "task_id", "created_at"),
+    sa.Index("ix_runs_status", "status"),
 )

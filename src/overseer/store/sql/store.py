@@ -6,8 +6,7 @@ so a refusal (an exception) leaves the database as it was.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,14 +33,15 @@ from overseer.domain.transitions import apply_status
 from overseer.ports import ImportSummary, TaskQuery
 from overseer.store.query import matches
 from overseer.store.sql import queries as q
-from overseer.store.sql.engine import READ_ONLY, make_engine, migrate
+from overseer.store.sql.engine import make_engine, migrate
 from overseer.store.sql.rows import dep_from_row, dep_to_row, event_from_row, task_from_row, task_to_row, to_micros
+from overseer.store.sql.runs import RunsMixin
 from overseer.store.sql.schema import deps, events, tasks
 
 _CHUNK = 500
 
 
-class SqlStore:
+class SqlStore(RunsMixin):
     def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow, *, auto_migrate: bool = True) -> None:
         self._engine = engine
         self._clock = clock
@@ -58,20 +58,6 @@ class SqlStore:
         return self._engine
 
     # -- plumbing --------------------------------------------------------------------------------
-    @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        with self._engine.begin() as conn:
-            yield conn
-
-    @contextmanager
-    def _read(self) -> Iterator[Connection]:
-        with self._engine.connect().execution_options(**{READ_ONLY: True}) as conn:
-            yield conn
-
-    def _log(self, conn: Connection, kind: str, task_id: str | None, actor: str, data: Mapping[str, Any] | None = None) -> None:
-        conn.execute(events.insert(), {"at": to_micros(self._clock()), "kind": kind, "task_id": task_id, "run_id": None,
-                                       "actor": actor, "data": dict(data or {})})
-
     def _load(self, conn: Connection, task_id: str, *, lock: bool = False) -> Task:
         stmt = sa.select(tasks).where(tasks.c.id == task_id)
         if lock and self._pg:
@@ -180,7 +166,8 @@ class SqlStore:
                 deps.c.task_id.in_(reach), deps.c.type.in_([DepType.BLOCKS.value, DepType.PARENT_CHILD.value])
             )
         ).all()
-        raise CycleError(find_cycle([(a, b) for a, b in edges], (dep.task_id, dep.depends_on)) or [dep.task_id, dep.depends_on, dep.task_id])
+        path = find_cycle([(a, b) for a, b in edges], (dep.task_id, dep.depends_on))
+        raise CycleError(path or [dep.task_id, dep.depends_on, dep.task_id])
 
     def add_dependency(self, dep: Dependency, *, actor: str) -> Dependency:
         with self._write() as conn:
@@ -269,6 +256,10 @@ class SqlStore:
         with self._read() as conn:
             return [event_from_row(r) for r in conn.execute(stmt).mappings()]
 
+    def last_event_seq(self) -> int:
+        with self._read() as conn:
+            return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(events.c.seq), 0))).scalar_one())
+
     def import_graph(self, tasks_: Sequence[Task], deps_: Sequence[Dependency], *, actor: str) -> ImportSummary:
         ids = [t.id for t in tasks_]
         with self._write() as conn:
@@ -292,7 +283,7 @@ class SqlStore:
             if cycle:
                 raise CycleError(cycle)
             summary = ImportSummary(created=len(new_rows), updated=len(existing), dependencies=len(fresh))
-            self._log(conn, EventKind.IMPORTED, None, actor, {"created": summary.created, "updated": summary.updated, "dependencies": summary.dependencies})
+            self._log(conn, EventKind.IMPORTED, None, actor, summary.counts())
             return summary
 
     def close(self) -> None:

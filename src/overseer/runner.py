@@ -1,0 +1,274 @@
+"""The supervisor loop: ready tasks become agent runs in their own worktrees, and come back as a commit
+on ``overseer/run/<id>`` or as a recorded failure. Event-driven: it wakes when a run ends, and on a short tick
+for new ready work. Adapters arrive through ``bootstrap``; this module sees only ports."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import os
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from overseer.config import ProfileConfig
+from overseer.domain import ClaimError, OverseerError, Task, TaskStatus, ValidationError, utcnow
+from overseer.domain.prompt import build_prompt
+from overseer.domain.runs import AgentEvent, ExitReason, RateLimit, Run, RunStatus, status_for
+from overseer.ports import Executor, Limits, RunReport, RunRequest, RunStarted, RunStore
+from overseer.service import Supervisor
+
+CONVENTION_FILES = ("AGENTS.md", "CLAUDE.md")
+CONVENTIONS_MAX_CHARS = 8_000
+LIVE = (RunStatus.STARTING, RunStatus.RUNNING)
+RATE_LIMIT_PARK_SECONDS = 60.0
+
+
+def profile_options(prof: ProfileConfig) -> dict[str, object]:
+    """The harness options of a profile: its ``options`` plus, for the command harness, the ``command`` template."""
+    return {**prof.options, **({"command": list(prof.command)} if prof.command else {})}
+
+
+def new_run_id() -> str:
+    return "run-" + hashlib.sha256(os.urandom(16)).hexdigest()[:10]
+
+
+@dataclass
+class RunnerState:
+    """What the terminal view shows: live runs and totals so far."""
+
+    active: dict[str, Run] = field(default_factory=dict)
+    finished: list[Run] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+class Runner:
+    def __init__(self, sup: Supervisor, runs: RunStore, executor: Executor, *, worker: str,
+                 clock: Callable[[], datetime] = utcnow, on_change: Callable[[RunnerState], None] | None = None) -> None:
+        self.sup, self.runs, self.executor, self.worker = sup, runs, executor, worker
+        self.clock = clock
+        self.on_change = on_change
+        self.state = RunnerState()
+        self.base = ""
+        self._wake = asyncio.Event()
+        self._pools: Counter[str] = Counter()
+        self._seen_seq = 0
+        self._parked: dict[str, datetime] = {}  # profile -> when its provider said the limit resets (issue: persist per provider)
+
+    # -- set-up --------------------------------------------------------------------------------------
+    def profile_for(self, task: Task) -> str | None:
+        profiles = self.sup.config.profiles
+        if task.profile:
+            return task.profile
+        default = self.sup.config.runtime.default_profiles.get(task.work_type)
+        if default:
+            return default
+        return next(iter(profiles)) if len(profiles) == 1 else None
+
+    def _profile(self, name: str) -> ProfileConfig:
+        try:
+            return self.sup.config.profiles[name]
+        except KeyError:
+            known = ", ".join(sorted(self.sup.config.profiles)) or "none configured"
+            raise ValidationError("profile", f"unknown profile {name!r} (profiles in overseer.yaml: {known})") from None
+
+    def preflight(self) -> str:
+        """Check the repository and every profile the ready work needs; raise before anything starts."""
+        self.base = self.executor.check(self.sup.config.runtime.base_branch)
+        needed = {p for p in (self.profile_for(t) for t in self.sup.ready()) if p}
+        needed |= set(self.sup.config.runtime.default_profiles.values())
+        for name in sorted(needed):
+            prof = self._profile(name)
+            try:
+                self.executor.check_profile(prof.harness, prof.env, profile_options(prof))
+            except OverseerError as err:
+                raise ValidationError(f"profiles.{name}", str(err)) from None
+        return self.base
+
+    def recover(self) -> list[Run]:
+        """Runs left live by a previous supervisor whose process is gone: mark them lost, re-queue their tasks."""
+        lost = []
+        for run in self.runs.list_runs(statuses=LIVE):
+            if run.pid is not None and self.executor.alive(run.pid):
+                continue
+            lost.append(self.runs.update_run(run.id, {"status": RunStatus.LOST, "exit_reason": ExitReason.LOST, "ended_at": self.clock(),
+                                                      "error": "the supervisor restarted and the run's process was gone"},
+                                             actor=self.worker, event="run.lost"))
+            self._requeue(run.task_id, "its run was lost")
+        for task in self.sup.list_tasks():
+            orphan = task.status == TaskStatus.RUNNING or (task.status == TaskStatus.CLAIMED and task.claimed_by == self.worker)
+            if orphan and not self.runs.list_runs(task_id=task.id, statuses=LIVE):
+                self._requeue(task.id, "no live run")
+        return lost
+
+    def _requeue(self, task_id: str, why: str) -> None:
+        task = self.sup.get(task_id)
+        if task.status in (TaskStatus.RUNNING, TaskStatus.CLAIMED):
+            self.sup.set_status(task_id, TaskStatus.OPEN, actor=self.worker, reason=f"re-queued: {why}")
+
+    # -- the loop ------------------------------------------------------------------------------------
+    async def run(self, *, once: bool = False, max_parallel: int | None = None) -> RunnerState:
+        self.preflight()
+        self.recover()
+        limit = max_parallel or self.sup.config.runtime.max_parallel
+        active: dict[str, asyncio.Task[None]] = {}
+        watcher = asyncio.create_task(self._watch(self.sup.config.runtime.watch_seconds))
+        try:
+            while True:
+                for run_id in [r for r, t in active.items() if t.done()]:
+                    active.pop(run_id).result()
+                self._wake.clear()
+                started = self._dispatch(active, limit)
+                if once and not active and not started:
+                    return self.state
+                if not started:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), timeout=self.sup.config.runtime.tick_seconds)
+        finally:
+            watcher.cancel()
+            for task in active.values():
+                task.cancel()
+            await asyncio.gather(watcher, *active.values(), return_exceptions=True)
+
+    async def _watch(self, every: float) -> None:
+        """Wake the loop when the event log moves (new or changed tasks, from this process or any other)."""
+        while True:
+            await asyncio.sleep(every)
+            if self.sup.last_event_seq() != self._seen_seq:
+                self._wake.set()
+
+    def _dispatch(self, active: dict[str, asyncio.Task[None]], limit: int) -> int:
+        started = 0
+        self._seen_seq = self.sup.last_event_seq()
+        if len(active) >= limit:
+            return 0
+        for task in self.sup.ready():
+            if len(active) >= limit:
+                break
+            name = self.profile_for(task)
+            if name is None:
+                self.state.skipped[task.id] = "no profile: pin one with --profile or set runtime.default_profiles"
+                continue
+            prof = self.sup.config.profiles.get(name)
+            if prof is None:
+                self.state.skipped[task.id] = f"unknown profile {name!r}"
+                continue
+            if self._pools[name] >= prof.pool:
+                continue
+            parked_until = self._parked.get(name)
+            if parked_until is not None and parked_until > self.clock():
+                self.state.skipped[task.id] = f"profile {name} is rate limited until {parked_until.isoformat(timespec='seconds')}"
+                continue
+            try:
+                claimed = self.sup.claim(task.id, self.worker)
+            except ClaimError:
+                continue
+            if claimed is None:
+                continue
+            run = self._start_record(claimed, name, prof)
+            self._pools[name] += 1
+            active[run.id] = asyncio.create_task(self._execute(run, claimed, name, prof))
+            started += 1
+        return started
+
+    def _start_record(self, task: Task, name: str, prof: ProfileConfig) -> Run:
+        attempt = len(self.runs.list_runs(task_id=task.id)) + 1
+        run = Run(id=new_run_id(), task_id=task.id, profile=name, harness=prof.harness, attempt=attempt, worker=self.worker,
+                  created_at=self.clock())
+        self.runs.add_run(run, actor=self.worker)
+        self.sup.set_status(task.id, TaskStatus.RUNNING, actor=self.worker, reason=f"run {run.id}")
+        self.state.active[run.id] = run
+        self._changed()
+        return run
+
+    def _request(self, run: Run, task: Task, prof: ProfileConfig) -> RunRequest:
+        return RunRequest(
+            run_id=run.id, task_id=task.id, prompt=self._prompt(task), base_branch=self.base, harness=prof.harness,
+            model=prof.model, env=dict(prof.env), args=tuple(prof.args),
+            options=profile_options(prof),
+            limits=Limits(prof.stall_seconds, prof.wall_seconds, prof.max_turns or task.budget.max_iterations, prof.max_cost_usd),
+            commit_message=f"{task.id}: {task.title}\n\nCommitted by Overseer for run {run.id} ({run.profile}).",
+        )
+
+    def _prompt(self, task: Task) -> str:
+        conventions, source = None, None
+        for name in CONVENTION_FILES:
+            path = Path(self.sup.root) / name
+            if path.is_file():
+                conventions, source = path.read_text(encoding="utf-8", errors="replace")[:CONVENTIONS_MAX_CHARS], name
+                break
+        feedback = [
+            f"attempt {r.attempt} ({r.profile}) ended with {r.exit_reason.value if r.exit_reason else r.status.value}"
+            + (f": {r.error}" if r.error else "")
+            for r in self.runs.list_runs(task_id=task.id) if r.status.is_final() and r.status != RunStatus.SUCCEEDED
+        ]
+        return build_prompt(task, conventions=conventions, conventions_file=source, feedback=feedback)
+
+    async def _execute(self, run: Run, task: Task, name: str, prof: ProfileConfig) -> None:
+        async def on_started(st: RunStarted) -> None:
+            changes = {"status": RunStatus.RUNNING, "pid": st.pid, "branch": st.branch, "worktree": st.worktree,
+                       "base_commit": st.base_commit, "started_at": self.clock(), "heartbeat_at": self.clock()}
+            self.state.active[run.id] = self.runs.update_run(run.id, changes, actor=self.worker, event="run.started")
+            self._changed()
+
+        async def on_event(event: AgentEvent) -> None:
+            if isinstance(event, RateLimit):
+                self.runs.update_run(run.id, {}, actor=self.worker, event="run.rate_limited")
+
+        async def heartbeat() -> None:
+            self.sup.heartbeat(task.id, self.worker)
+            self.runs.update_run(run.id, {"heartbeat_at": self.clock()}, actor=self.worker)
+
+        try:
+            report = await self.executor.execute(self._request(run, task, prof), on_started, on_event, heartbeat)
+        except OverseerError as err:
+            report = RunReport(reason=ExitReason.SPAWN_ERROR, error=str(err))
+        finally:
+            self._pools[name] -= 1
+        try:
+            self._finish(run, task, report)
+        finally:
+            self._wake.set()
+
+    def _finish(self, run: Run, task: Task, report: RunReport) -> None:
+        status = status_for(report.reason)
+        if status == RunStatus.SUCCEEDED and report.head_commit is None:
+            status, report = RunStatus.FAILED, RunReport(**{**report.__dict__, "reason": ExitReason.AGENT_ERROR,
+                                                           "error": "the agent reported success but changed nothing"})
+        changes = {
+            "status": status, "exit_reason": report.reason, "exit_code": report.exit_code, "head_commit": report.head_commit,
+            "diff_stat": dict(report.diff_stat), "tokens_in": report.tokens_in, "tokens_out": report.tokens_out,
+            "cost_usd": report.cost_usd, "turns": report.turns, "session_id": report.session_id, "error": report.error,
+            "ended_at": self.clock(),
+        }
+        done = self.runs.update_run(run.id, changes, actor=self.worker, event="run.finished")
+        self.state.active.pop(run.id, None)
+        self.state.finished.append(done)
+        attempts = self.sup.get(task.id).attempts + 1
+        self.sup.update(task.id, {"attempts": attempts}, actor=self.worker)
+        if status == RunStatus.SUCCEEDED:
+            self.sup.set_status(task.id, TaskStatus.VERIFYING, actor=self.worker, reason=f"run {run.id} succeeded")
+            self.sup.set_status(task.id, TaskStatus.AWAITING_APPROVAL, actor=self.worker,
+                                reason=f"branch {done.branch} at {report.head_commit} awaits verification and landing")
+        elif report.reason == ExitReason.RATE_LIMITED:
+            until = report.rate_limit_reset_at or self.clock() + timedelta(seconds=RATE_LIMIT_PARK_SECONDS)
+            self._parked[run.profile] = until
+            self.runs.update_run(run.id, {}, actor=self.worker, event="profile.parked")
+            why = f"run {run.id} was rate limited; profile {run.profile} parked until {until.isoformat(timespec='seconds')}"
+            self.sup.set_status(task.id, TaskStatus.OPEN, actor=self.worker, reason=why)
+            self.executor.discard(run.id, delete_branch=False)
+        elif attempts < task.budget.max_attempts:
+            self.sup.set_status(task.id, TaskStatus.OPEN, actor=self.worker, reason=f"run {run.id} ended {report.reason.value}; retrying")
+            self.executor.discard(run.id, delete_branch=False)
+        else:
+            self.sup.set_status(task.id, TaskStatus.FAILED, actor=self.worker,
+                                reason=f"{attempts} attempts spent; last run {run.id} ended {report.reason.value}")
+            self.executor.discard(run.id, delete_branch=False)
+        self._changed()
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change(self.state)

@@ -1,0 +1,96 @@
+"""Runs in every store: recorded, updated with their events, listed newest first, refused when wrong."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from overseer.domain import RunNotFound, TaskNotFound, ValidationError
+from overseer.domain.runs import ExitReason, Run, RunStatus
+
+
+def add_task_and_run(store: Any, new_task: Any, clock: Any, run_id: str = "run-1", task_id: str = "ov-1") -> Run:
+    if task_id not in {t.id for t in store.list_tasks()}:
+        store.add_task(new_task(task_id), actor="alice")
+    return store.add_run(Run(run_id, task_id, "cheap", "command", created_at=clock()), actor="sup")
+
+
+def test_a_run_is_recorded_with_an_event_that_names_it(store: Any, new_task: Any, clock: Any) -> None:
+    add_task_and_run(store, new_task, clock)
+    assert store.get_run("run-1").status == RunStatus.STARTING
+    last = store.events()[-1]
+    assert (last.kind, last.task_id, last.run_id) == ("run.created", "ov-1", "run-1")
+
+
+def test_updating_a_run_changes_only_the_given_fields_and_logs_the_named_event(store: Any, new_task: Any, clock: Any) -> None:
+    add_task_and_run(store, new_task, clock)
+    store.update_run("run-1", {"status": RunStatus.RUNNING, "pid": 4242, "branch": "overseer/run/run-1"}, actor="sup", event="run.started")
+    done = store.update_run("run-1", {"status": RunStatus.SUCCEEDED, "exit_reason": ExitReason.COMPLETED, "tokens_in": 10,
+                                      "tokens_out": 5, "cost_usd": 0.25, "diff_stat": {"files": 2, "insertions": 3, "deletions": 1},
+                                      "ended_at": clock()}, actor="sup", event="run.finished")
+    again = store.get_run("run-1")
+    assert again == done
+    assert (again.pid, again.branch, again.tokens_in, again.cost_usd) == (4242, "overseer/run/run-1", 10, 0.25)
+    assert dict(again.diff_stat) == {"files": 2, "insertions": 3, "deletions": 1}
+    finished = [e for e in store.events() if e.kind == "run.finished"]
+    assert len(finished) == 1 and finished[0].data["status"] == "succeeded" and finished[0].data["reason"] == "completed"
+
+
+def test_an_update_without_an_event_name_appends_no_event(store: Any, new_task: Any, clock: Any) -> None:
+    add_task_and_run(store, new_task, clock)
+    before = len(store.events())
+    store.update_run("run-1", {"heartbeat_at": clock()}, actor="sup")
+    assert len(store.events()) == before
+
+
+def test_runs_list_newest_first_and_filter_by_task_and_status(store: Any, new_task: Any, clock: Any) -> None:
+    add_task_and_run(store, new_task, clock, "run-a", "ov-1")
+    clock.advance(5)
+    add_task_and_run(store, new_task, clock, "run-b", "ov-2")
+    clock.advance(5)
+    add_task_and_run(store, new_task, clock, "run-c", "ov-1")
+    store.update_run("run-c", {"status": RunStatus.RUNNING}, actor="sup")
+    assert [r.id for r in store.list_runs()] == ["run-c", "run-b", "run-a"]
+    assert [r.id for r in store.list_runs(task_id="ov-1")] == ["run-c", "run-a"]
+    assert [r.id for r in store.list_runs(statuses=(RunStatus.RUNNING,))] == ["run-c"]
+    assert [r.id for r in store.list_runs(limit=1)] == ["run-c"]
+
+
+def test_a_run_for_an_unknown_task_or_a_duplicate_id_is_refused_and_changes_nothing(store: Any, new_task: Any, clock: Any) -> None:
+    add_task_and_run(store, new_task, clock)
+    before = len(store.events())
+    with pytest.raises(TaskNotFound):
+        store.add_run(Run("run-2", "ov-missing", "cheap", "command"), actor="sup")
+    with pytest.raises(ValidationError) as caught:
+        store.add_run(Run("run-1", "ov-1", "cheap", "command"), actor="sup")
+    assert caught.value.field == "id"
+    assert len(store.events()) == before and len(store.list_runs()) == 1
+
+
+def test_bad_run_updates_name_the_field_and_unknown_runs_are_not_found(store: Any, new_task: Any, clock: Any) -> None:
+    add_task_and_run(store, new_task, clock)
+    with pytest.raises(ValidationError) as caught:
+        store.update_run("run-1", {"status": "exploded"}, actor="sup")
+    assert caught.value.field == "status"
+    with pytest.raises(ValidationError) as unknown:
+        store.update_run("run-1", {"colour": "red"}, actor="sup")
+    assert unknown.value.field == "colour"
+    with pytest.raises(RunNotFound):
+        store.update_run("run-nope", {"pid": 1}, actor="sup")
+    assert store.get_run("run-1").status == RunStatus.STARTING
+
+
+def test_run_times_survive_the_round_trip_to_the_microsecond(store: Any, new_task: Any, clock: Any) -> None:
+    run = add_task_and_run(store, new_task, clock)
+    started = clock() + timedelta(microseconds=123457)
+    store.update_run("run-1", {"started_at": started, "heartbeat_at": started}, actor="sup")
+    got = store.get_run("run-1")
+    assert got.started_at == started and got.created_at == run.created_at
+
+
+def test_an_update_with_no_changes_still_logs_its_event(store: Any, new_task: Any, clock: Any) -> None:
+    add_task_and_run(store, new_task, clock)
+    store.update_run("run-1", {}, actor="sup", event="run.rate_limited")
+    assert store.events()[-1].kind == "run.rate_limited" and store.get_run("run-1").status == RunStatus.STARTING
