@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv demo test services bench lint clean
+.PHONY: venv demo test services harnesses bench lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,16 +17,21 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/overseer demo
 
-## make test: set up, start the services the tests need, run the whole suite
-test: $(STAMP) services
+## make test: set up, start the services the tests need, install the pinned agent CLIs, run the whole suite
+test: $(STAMP) services harnesses
 	scripts/test.sh
 
 services:
 	scripts/services.sh
 
+## the real agent CLIs the harness tests drive, pinned, into .tools (cached; a failed install makes its tests skip loudly)
+harnesses:
+	scripts/install-harnesses.sh
+
 ## make bench: the benchmarks, each ending with its BENCH line
 bench: $(STAMP) services
 	$(BIN)/python bench/graph.py
+	$(BIN)/python bench/dispatch.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

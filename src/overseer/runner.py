@@ -145,7 +145,8 @@ class Runner:
         self._seen_seq = self.sup.last_event_seq()
         if len(active) >= limit:
             return 0
-        for task in self.sup.ready():
+        # enough candidates to fill the free slots even when some are skipped (full pools, parked profiles)
+        for task in self.sup.ready((limit - len(active)) * 4 + 16):
             if len(active) >= limit:
                 break
             name = self.profile_for(task)
@@ -211,16 +212,16 @@ class Runner:
         async def on_started(st: RunStarted) -> None:
             changes = {"status": RunStatus.RUNNING, "pid": st.pid, "branch": st.branch, "worktree": st.worktree,
                        "base_commit": st.base_commit, "started_at": self.clock(), "heartbeat_at": self.clock()}
-            self.state.active[run.id] = self.runs.update_run(run.id, changes, actor=self.worker, event="run.started")
+            self.state.active[run.id] = await asyncio.to_thread(self.runs.update_run, run.id, changes, actor=self.worker,
+                                                                event="run.started")
             self._changed()
 
         async def on_event(event: AgentEvent) -> None:
             if isinstance(event, RateLimit):
-                self.runs.update_run(run.id, {}, actor=self.worker, event="run.rate_limited")
+                await asyncio.to_thread(self.runs.update_run, run.id, {}, actor=self.worker, event="run.rate_limited")
 
         async def heartbeat() -> None:
-            self.sup.heartbeat(task.id, self.worker)
-            self.runs.update_run(run.id, {"heartbeat_at": self.clock()}, actor=self.worker)
+            await asyncio.to_thread(self._beat, run.id, task.id)
 
         try:
             report = await self.executor.execute(self._request(run, task, prof), on_started, on_event, heartbeat)
@@ -229,9 +230,14 @@ class Runner:
         finally:
             self._pools[name] -= 1
         try:
-            self._finish(run, task, report)
+            # store writes and worktree clean-up off the event loop, so live runs' output keeps flowing meanwhile
+            await asyncio.to_thread(self._finish, run, task, report)
         finally:
             self._wake.set()
+
+    def _beat(self, run_id: str, task_id: str) -> None:
+        self.sup.heartbeat(task_id, self.worker)
+        self.runs.update_run(run_id, {"heartbeat_at": self.clock()}, actor=self.worker)
 
     def _finish(self, run: Run, task: Task, report: RunReport) -> None:
         status = status_for(report.reason)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -137,3 +138,20 @@ def test_a_setup_command_past_its_timeout_is_killed_and_reported(worktrees: Work
 def test_a_worktree_folder_that_holds_the_repository_is_refused(repo: Path) -> None:
     with pytest.raises(WorktreeError, match="contains the repository"):
         Worktrees(repo, repo).create("r7", "main")
+
+
+def test_many_worktrees_created_and_removed_at_once_never_race_on_gits_worktree_list(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from overseer.runtime.worktree import Worktrees
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for args in (["init", "-q", "-b", "main"], ["commit", "-q", "--allow-empty", "-m", "init"]):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=repo, check=True)
+    trees = Worktrees(repo, tmp_path / "wt")
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        made = list(pool.map(lambda i: trees.create(f"run-{i}", "main"), range(48)))
+        assert all(wt.path.is_dir() for wt in made)
+        list(pool.map(lambda wt: trees.remove(wt, delete_branch=True), made))
+    assert not any((tmp_path / "wt").iterdir())

@@ -267,7 +267,8 @@ class _Watch:
                     self.stop(ExitReason.STALL_TIMEOUT, f"no output for {limits.stall_seconds:g} s (stall_seconds)")
                 elif now - start > limits.wall_seconds:
                     self.stop(ExitReason.WALL_TIMEOUT, f"still running after {limits.wall_seconds:g} s (wall_seconds)")
-                else:
+                if proc.returncode is None and self.kill is None and not lingered:
+                    # every pass waits, also after the Result: the exit is only noticed when the loop gets to run
                     await asyncio.wait({exited, woken}, timeout=_TICK, return_when=asyncio.FIRST_COMPLETED)
             if proc.returncode is None:
                 self.note(f"killing process group {proc.pid}: " + (self.kill[1] if self.kill else "still running after its result"))

@@ -7,13 +7,14 @@ Every git call goes through ``git()``: a fixed identity (``overseer <overseer@lo
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import re
 import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,7 +100,8 @@ class Worktrees:
         branch = BRANCH_PREFIX + run_id
         self._check_root()
         self.root.mkdir(parents=True, exist_ok=True)
-        git(self.repo, "worktree", "add", "--quiet", "-b", branch, str(path), base_commit)
+        with self._admin_lock():
+            git(self.repo, "worktree", "add", "--quiet", "-b", branch, str(path), base_commit)
         return Worktree(path=path, branch=branch, base_commit=base_commit)
 
     def setup(self, wt: Worktree, config: SetupConfig, env: Mapping[str, str] | None = None) -> list[str]:
@@ -159,6 +161,19 @@ class Worktrees:
             stat["deletions"] += int(deleted) if deleted.isdigit() else 0
         return stat
 
+    @contextlib.contextmanager
+    def _admin_lock(self) -> Iterator[None]:
+        """Serialise changes to git's worktree list: concurrent ``git worktree add`` calls race on
+        ``.git/worktrees`` ("failed to read …/commondir"). A file lock, so other supervisor processes wait too."""
+        git_dir = Path(git(self.repo, "rev-parse", "--git-common-dir").strip())
+        lock_path = (git_dir if git_dir.is_absolute() else self.repo / git_dir) / "overseer-worktrees.lock"
+        with open(lock_path, "a+") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
     def remove(self, wt: Worktree, delete_branch: bool) -> None:
         """Remove the worktree folder (even with changes) and, if asked, its branch. Missing pieces are fine."""
         self._remove_path(wt.path)
@@ -198,7 +213,8 @@ class Worktrees:
             self._remove_path(path)
             removed.append(path)
             total -= size
-        git(self.repo, "worktree", "prune")
+        with self._admin_lock():
+            git(self.repo, "worktree", "prune")
         return removed
 
     # -- helpers -------------------------------------------------------------------------------------
@@ -211,12 +227,13 @@ class Worktrees:
                                 "(runtime.worktrees, default .overseer/worktrees)")
 
     def _remove_path(self, path: Path) -> None:
-        if path in self._known_worktrees():
-            with contextlib.suppress(WorktreeError):  # falls through to deleting the folder
-                git(self.repo, "worktree", "remove", "--force", "--force", str(path))
-        if path.exists():
-            shutil.rmtree(path, ignore_errors=True)
-        git(self.repo, "worktree", "prune")
+        with self._admin_lock():
+            if path in self._known_worktrees():
+                with contextlib.suppress(WorktreeError):  # falls through to deleting the folder
+                    git(self.repo, "worktree", "remove", "--force", "--force", str(path))
+            if path.exists():
+                shutil.rmtree(path, ignore_errors=True)
+            git(self.repo, "worktree", "prune")
 
     def _known_worktrees(self) -> set[Path]:
         out = git(self.repo, "worktree", "list", "--porcelain")
