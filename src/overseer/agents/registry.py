@@ -15,9 +15,8 @@ A built-in name always wins over an entry point of the same name.
 
 from __future__ import annotations
 
-import functools
-
 import contextlib
+import functools
 import importlib
 import os
 import shutil
