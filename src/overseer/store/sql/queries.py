@@ -112,3 +112,18 @@ WITH RECURSIVE reach(id) AS (
      WHERE d.type IN ('blocks', 'parent-child')
 )
 SELECT id FROM reach"""
+
+_TAKE = """SET status = 'claimed', claimed_by = :worker, lease_expires_at = :expires, updated_at = :now, version = tasks.version + 1"""
+
+#: ``claim_next`` in one statement: pick the top ready row and claim it, returning the claimed row.
+#: SQLite: writers are serialised (BEGIN IMMEDIATE), so the picked row cannot change before the UPDATE.
+CLAIM_NEXT = f"""UPDATE tasks {_TAKE}
+ WHERE id = ({NEXT_READY})
+RETURNING *"""
+
+#: PostgreSQL: the picked row is locked (SKIP LOCKED) and re-checked against the claimable test when locked,
+#: so a row another transaction claimed meanwhile is never taken twice.
+CLAIM_NEXT_PG = f"""WITH pick AS ({NEXT_READY_PG})
+UPDATE tasks {_TAKE}
+  FROM pick WHERE tasks.id = pick.id
+RETURNING tasks.*"""

@@ -28,6 +28,9 @@ class Transactions:
     def _read(self) -> Iterator[Connection]:
         with self._engine.connect().execution_options(**{READ_ONLY: True}) as conn:
             yield conn
+            # End reads with COMMIT, not the pool's ROLLBACK: on PostgreSQL, psycopg forgets a connection's
+            # prepared statements on rollback, and every later statement on it would be planned again.
+            conn.commit()
 
     def _log(self, conn: Connection, kind: str, task_id: str | None, actor: str, data: Mapping[str, Any] | None = None,
              *, run_id: str | None = None) -> None:
