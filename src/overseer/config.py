@@ -81,7 +81,7 @@ class RuntimeConfig(_Strict):
     max_parallel: int = Field(default=4, ge=1)
     heartbeat_seconds: float = Field(default=15.0, gt=0)
     tick_seconds: float = Field(default=5.0, gt=0, description="full rescan of ready work at least this often")
-    watch_seconds: float = Field(default=0.05, gt=0, description="how often the event log is checked for new work")
+    watch_seconds: float = Field(default=0.02, gt=0, description="how often the event log is checked for new work")
     log_max_bytes: int = Field(default=5_000_000, ge=10_000)
     default_profiles: dict[WorkType, str] = {}
     setup: SetupConfig = SetupConfig()

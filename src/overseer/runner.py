@@ -253,10 +253,10 @@ class Runner:
         done = self.runs.update_run(run.id, changes, actor=self.worker, event="run.finished")
         self.state.active.pop(run.id, None)
         self.state.finished.append(done)
-        attempts = self.sup.get(task.id).attempts + 1
-        self.sup.update(task.id, {"attempts": attempts}, actor=self.worker)
+        attempts = task.attempts + 1  # the claimed task: only the run that holds it changes its attempts
+        counted = {"attempts": attempts}
         if status == RunStatus.SUCCEEDED:
-            self.sup.set_status(task.id, TaskStatus.VERIFYING, actor=self.worker, reason=f"run {run.id} succeeded")
+            self.sup.set_status(task.id, TaskStatus.VERIFYING, actor=self.worker, reason=f"run {run.id} succeeded", changes=counted)
             self.sup.set_status(task.id, TaskStatus.AWAITING_APPROVAL, actor=self.worker,
                                 reason=f"branch {done.branch} at {report.head_commit} awaits verification and landing")
         elif report.reason == ExitReason.RATE_LIMITED:
@@ -264,14 +264,15 @@ class Runner:
             self._parked[run.profile] = until
             self.runs.update_run(run.id, {}, actor=self.worker, event="profile.parked")
             why = f"run {run.id} was rate limited; profile {run.profile} parked until {until.isoformat(timespec='seconds')}"
-            self.sup.set_status(task.id, TaskStatus.OPEN, actor=self.worker, reason=why)
+            self.sup.set_status(task.id, TaskStatus.OPEN, actor=self.worker, reason=why, changes=counted)
             self.executor.discard(run.id, delete_branch=False)
         elif attempts < task.budget.max_attempts:
-            self.sup.set_status(task.id, TaskStatus.OPEN, actor=self.worker, reason=f"run {run.id} ended {report.reason.value}; retrying")
+            self.sup.set_status(task.id, TaskStatus.OPEN, actor=self.worker, reason=f"run {run.id} ended {report.reason.value}; retrying",
+                                changes=counted)
             self.executor.discard(run.id, delete_branch=False)
         else:
             self.sup.set_status(task.id, TaskStatus.FAILED, actor=self.worker,
-                                reason=f"{attempts} attempts spent; last run {run.id} ended {report.reason.value}")
+                                reason=f"{attempts} attempts spent; last run {run.id} ended {report.reason.value}", changes=counted)
             self.executor.discard(run.id, delete_branch=False)
         self._changed()
 

@@ -133,8 +133,9 @@ class Supervisor:
             raise ValidationError("changes", "nothing to change: give at least one option such as --title or --priority")
         return self.store.update_task(task_id, changes, actor=actor)
 
-    def set_status(self, task_id: str, status: TaskStatus, *, actor: str, reason: str | None = None) -> Task:
-        return self.store.set_status(task_id, status, actor=actor, reason=reason)
+    def set_status(self, task_id: str, status: TaskStatus, *, actor: str, reason: str | None = None,
+                   changes: dict[str, Any] | None = None) -> Task:
+        return self.store.set_status(task_id, status, actor=actor, reason=reason, changes=changes)
 
     def close_task(self, task_id: str, *, actor: str, reason: str | None = None) -> Task:
         return self.store.set_status(task_id, TaskStatus.DONE, actor=actor, reason=reason)

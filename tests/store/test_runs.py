@@ -94,3 +94,16 @@ def test_an_update_with_no_changes_still_logs_its_event(store: Any, new_task: An
     add_task_and_run(store, new_task, clock)
     store.update_run("run-1", {}, actor="sup", event="run.rate_limited")
     assert store.events()[-1].kind == "run.rate_limited" and store.get_run("run-1").status == RunStatus.STARTING
+
+
+def test_a_status_move_can_carry_field_changes_in_the_same_transaction(store: Any, new_task: Any) -> None:
+    from overseer.domain import TaskStatus
+
+    store.add_task(new_task("ov-1"), actor="alice")
+    moved = store.set_status("ov-1", TaskStatus.CANCELLED, actor="bob", changes={"attempts": 2, "notes": "gave up"})
+    assert (moved.status, moved.attempts, moved.notes) == (TaskStatus.CANCELLED, 2, "gave up")
+    assert store.get_task("ov-1") == moved
+    before = len(store.events())
+    with pytest.raises(ValidationError):
+        store.set_status("ov-1", TaskStatus.OPEN, actor="bob", changes={"attempts": -1})
+    assert store.get_task("ov-1") == moved and len(store.events()) == before

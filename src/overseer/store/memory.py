@@ -104,10 +104,11 @@ class InMemoryStore:
             self._log(EventKind.TASK_UPDATED, task_id, actor, {"fields": sorted(changes)})
             return task
 
-    def set_status(self, task_id: str, status: TaskStatus, *, actor: str, reason: str | None = None) -> Task:
+    def set_status(self, task_id: str, status: TaskStatus, *, actor: str, reason: str | None = None,
+                   changes: Mapping[str, Any] | None = None) -> Task:
         with self._lock:
             before = self._get(task_id)
-            task = apply_status(before, status, self._clock(), reason)
+            task = apply_status(apply_changes(before, changes, self._clock()) if changes else before, status, self._clock(), reason)
             self._tasks[task_id] = task
             self._log(EventKind.TASK_STATUS, task_id, actor, {"from": before.status.value, "to": status.value, "reason": reason})
             if status in (TaskStatus.DONE, TaskStatus.DELETED):  # a deleted child no longer holds its epic open
