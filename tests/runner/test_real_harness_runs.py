@@ -76,3 +76,32 @@ def test_a_429_from_the_provider_ends_the_run_as_rate_limited_and_requeues_the_t
         assert finished[0]["exit_reason"] == "rate_limited" and finished[0]["status"] == "failed"
     task = json.loads(overseer(repo, "task", "list", "--json").stdout)[0]
     assert task["status"] == "open" and task["attempts"] == 1
+
+
+REAL_HARNESSES = ["claude-code", "codex", "gemini", "opencode", "aider", "mini-swe-agent"]
+
+
+@pytest.mark.parametrize("name", REAL_HARNESSES)
+def test_each_real_harness_makes_a_change_in_a_worktree_that_overseer_commits(
+    name: str, make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    from tests.agents.live import CONTENT, MODELS, base_options, binary_of, default_script, mini_script
+
+    harness = get_harness(name)
+    if binary_of(harness) is None:
+        pytest.skip(f"LOUD SKIP: {harness.binary} is not installed in .tools (scripts/install-harnesses.sh, run by `make test`)")
+    script = mini_script() if name == "mini-swe-agent" else default_script()
+    with ScriptedModelServer(script) as server:
+        credentials = {cred: "${OVERSEER_E2E_KEY}" for cred in get_harness(name, base_options(name, server)).credential_env[:1]}
+        profile = {"harness": name, "model": MODELS[name], "env": credentials, "options": base_options(name, server),
+                   "stall_seconds": 120, "wall_seconds": 300}
+        repo = make_repo({"agent": profile})
+        overseer(repo, "task", "add", "Create hello.txt", "-b", "Create hello.txt", "--max-attempts", "1")
+        done = overseer(repo, "run", "--once", "--json")
+        assert done.returncode == 0, done.stderr
+    [run] = json.loads(overseer(repo, "runs", "--json").stdout)
+    log = overseer(repo, "logs", run["id"]).stdout
+    assert run["status"] == "succeeded", f"{run}\n{log[-3000:]}"
+    assert git(repo, "show", f"{run['branch']}:hello.txt") == CONTENT
+    assert run["head_commit"] and run["head_commit"] != run["base_commit"] and dict(run["diff_stat"])["files"] >= 1
+    assert SECRET not in log
