@@ -176,8 +176,7 @@ class Runner:
         return started
 
     def _start_record(self, task: Task, name: str, prof: ProfileConfig) -> Run:
-        attempt = len(self.runs.list_runs(task_id=task.id)) + 1
-        run = Run(id=new_run_id(), task_id=task.id, profile=name, harness=prof.harness, attempt=attempt, worker=self.worker,
+        run = Run(id=new_run_id(), task_id=task.id, profile=name, harness=prof.harness, attempt=task.attempts + 1, worker=self.worker,
                   created_at=self.clock())
         self.runs.add_run(run, actor=self.worker)
         self.sup.set_status(task.id, TaskStatus.RUNNING, actor=self.worker, reason=f"run {run.id}")
@@ -201,10 +200,11 @@ class Runner:
             if path.is_file():
                 conventions, source = path.read_text(encoding="utf-8", errors="replace")[:CONVENTIONS_MAX_CHARS], name
                 break
+        earlier = self.runs.list_runs(task_id=task.id) if task.attempts else []
         feedback = [
             f"attempt {r.attempt} ({r.profile}) ended with {r.exit_reason.value if r.exit_reason else r.status.value}"
             + (f": {r.error}" if r.error else "")
-            for r in self.runs.list_runs(task_id=task.id) if r.status.is_final() and r.status != RunStatus.SUCCEEDED
+            for r in sorted(earlier, key=lambda r: r.attempt) if r.status.is_final() and r.status != RunStatus.SUCCEEDED
         ]
         return build_prompt(task, conventions=conventions, conventions_file=source, feedback=feedback)
 

@@ -143,10 +143,9 @@ class Worktrees:
         record = self._admin_dir(wt) / COPIED_RECORD
         copied = record.read_text(encoding="utf-8").splitlines() if record.is_file() else []
         pathspec = [".", *(f":(exclude,literal){name}" for name in [*copied, *exclude])]
-        if git(wt.path, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *pathspec):
-            git(wt.path, "add", "-A", "--", *pathspec)
-            if git(wt.path, "diff", "--cached", "--name-only", "-z"):
-                git(wt.path, "commit", "--quiet", "--no-verify", "-m", message)
+        git(wt.path, "add", "-A", "--", *pathspec)  # a no-op when nothing changed
+        if git(wt.path, "diff", "--cached", "--name-only", "-z"):
+            git(wt.path, "commit", "--quiet", "--no-verify", "-m", message)
         head = git(wt.path, "rev-parse", "HEAD").strip()
         return None if head == wt.base_commit else head
 
