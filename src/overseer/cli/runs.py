@@ -132,7 +132,8 @@ def agents(as_json: JsonFlag = False, repo: RepoOpt = None) -> None:
     for r in rows:
         profiles = r["profiles"]
         assert isinstance(profiles, dict)
-        table.add_row(str(r["harness"]), str(r["path"] or f"no ({r['binary']} not found)"), str(r["version"] or ""),
+        found = r["path"] or (f"no ({r['binary']} not found)" if r["binary"] else "per profile (its command)")
+        table.add_row(str(r["harness"]), str(found), str(r["version"] or ""),
                       "\n".join(f"{k}: {v}" for k, v in profiles.items()))
     out.print(table)
 
