@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -127,3 +128,13 @@ def test_harness_version_is_none_when_the_binary_fails_hangs_or_is_missing(tmp_p
     assert harness_version(executable(tmp_path / "fails", "echo 'usage: ...'; exit 2")) is None
     assert harness_version(executable(tmp_path / "hangs", "sleep 30; echo late"), timeout=0.3) is None
     assert harness_version(tmp_path / "missing") is None
+
+
+@pytest.fixture(autouse=True)
+def _fresh_plugin_cache() -> Iterator[None]:
+    """Entry points are cached per process; each test here installs its own, so each starts from a fresh look."""
+    from overseer.agents import registry
+
+    registry._plugins.cache_clear()
+    yield
+    registry._plugins.cache_clear()

@@ -59,6 +59,9 @@ def _plugins() -> dict[str, str]:
 def get_harness(name: str, profile_options: Mapping[str, Any] | None = None) -> Harness:
     """The harness called ``name``, built with the profile's options."""
     path = BUILTIN.get(name) or _plugins().get(name)
+    if path is None:  # installed since the first look? scan once more before refusing
+        _plugins.cache_clear()
+        path = _plugins().get(name)
     if path is None:
         raise ValidationError("harness", f"unknown harness {name!r} (known: {', '.join(known_harnesses())})")
     factory = _load(name, path)
