@@ -195,7 +195,7 @@ def test_a_malformed_line_is_refused_naming_its_line_and_nothing_is_stored(bad_l
         batch = parse_beads(lines, "issues.jsonl")
         store.import_graph(batch.tasks, batch.deps, actor="test")
     assert caught.value.line_no == 3
-    assert "skip_bad=True" in str(caught.value)
+    assert "--skip-bad" in str(caught.value)
     assert store.list_tasks(TaskQuery(include_deleted=True)) == [] and store.events() == []
 
 

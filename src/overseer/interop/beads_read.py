@@ -40,7 +40,7 @@ DEFAULTED = ("status", "priority", "issue_type", "updated_at")
 NOT_BLANK = ("status", "issue_type")
 OVERSEER_FIELDS = ("work_type", "complexity", "acceptance", "file_hints", "budget", "hold", "profile", "attempts",
                    "status", "extra")
-_HINT = "fix the line, or import with skip_bad=True to leave such lines out"
+_HINT = "fix the line, or import with --skip-bad (skip_bad=True) to leave such lines out"
 _RAW_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
