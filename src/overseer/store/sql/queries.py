@@ -127,3 +127,15 @@ CLAIM_NEXT_PG = f"""WITH pick AS ({NEXT_READY_PG})
 UPDATE tasks {_TAKE}
   FROM pick WHERE tasks.id = pick.id
 RETURNING tasks.*"""
+
+#: The first :limit ready tasks, by the same ordered walk as ``NEXT_READY``: what the supervisor asks for on every
+#: dispatch, costing the rows it looks at rather than the size of the graph (``READY`` computes the whole set).
+READY_TOP = f"""SELECT t.* FROM tasks t INDEXED BY ix_tasks_claimable
+ WHERE {_NEXT_WHERE}
+ {_ORDER}
+ LIMIT :limit"""
+
+READY_TOP_PG = f"""SELECT t.* FROM tasks t
+ WHERE {_NEXT_WHERE}
+ {_ORDER}
+ LIMIT :limit"""

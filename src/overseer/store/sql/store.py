@@ -193,7 +193,10 @@ class SqlStore(RunsMixin):
 
     # -- readiness and claims --------------------------------------------------------------------
     def ready(self, limit: int | None = None) -> list[Task]:
-        sql = q.READY + (" LIMIT :limit" if limit is not None else "")
+        if limit is None:
+            sql = q.READY  # the whole set: computed once, top-down
+        else:
+            sql = q.READY_TOP_PG if self._pg else q.READY_TOP  # the first few: an ordered walk that stops early
         with self._read() as conn:
             rows = conn.execute(sa.text(sql).columns(*tasks.c), {"now": to_micros(self._clock()), "limit": limit}).mappings()
             return [task_from_row(r) for r in rows]
