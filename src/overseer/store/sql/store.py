@@ -193,10 +193,9 @@ class SqlStore(RunsMixin):
 
     # -- readiness and claims --------------------------------------------------------------------
     def ready(self, limit: int | None = None) -> list[Task]:
-        if limit is None:
-            sql = q.READY  # the whole set: computed once, top-down
-        else:
-            sql = q.READY_TOP_PG if self._pg else q.READY_TOP  # the first few: an ordered walk that stops early
+        # the whole set is computed once, top-down; the first few by an ordered walk that stops early
+        top = q.READY_TOP_PG if self._pg else q.READY_TOP
+        sql = q.READY if limit is None else top
         with self._read() as conn:
             rows = conn.execute(sa.text(sql).columns(*tasks.c), {"now": to_micros(self._clock()), "limit": limit}).mappings()
             return [task_from_row(r) for r in rows]
