@@ -107,3 +107,12 @@ def test_a_status_move_can_carry_field_changes_in_the_same_transaction(store: An
     with pytest.raises(ValidationError):
         store.set_status("ov-1", TaskStatus.OPEN, actor="bob", changes={"attempts": -1})
     assert store.get_task("ov-1") == moved and len(store.events()) == before
+
+
+def test_the_last_event_seq_follows_every_change(store: Any, new_task: Any) -> None:
+    assert store.last_event_seq() == 0
+    store.add_task(new_task("ov-1"), actor="alice")
+    first = store.last_event_seq()
+    assert first == store.events()[-1].seq
+    store.update_task("ov-1", {"notes": "x"}, actor="bob")
+    assert store.last_event_seq() == first + 1

@@ -6,6 +6,7 @@ so a refusal (an exception) leaves the database as it was.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -46,6 +47,8 @@ class SqlStore(RunsMixin):
         self._engine = engine
         self._clock = clock
         self._pg = engine.dialect.name == "postgresql"
+        self._watch_lock = threading.Lock()
+        self._watch_conn: Any = None  # see last_event_seq
         if auto_migrate:
             migrate(engine)
 
@@ -257,8 +260,20 @@ class SqlStore(RunsMixin):
             return [event_from_row(r) for r in conn.execute(stmt).mappings()]
 
     def last_event_seq(self) -> int:
-        with self._read() as conn:
-            return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(events.c.seq), 0))).scalar_one())
+        """Polled many times a second by the supervisor, so it skips the pool and SQLAlchemy: one autocommit DBAPI
+        connection kept for this alone (each SELECT sees the latest commit, and no transaction stays open)."""
+        with self._watch_lock:
+            if self._watch_conn is None:
+                raw = self._engine.raw_connection()
+                if self._pg:
+                    raw.driver_connection.autocommit = True  # type: ignore[union-attr]
+                self._watch_conn = raw
+            cursor = self._watch_conn.cursor()
+            try:
+                cursor.execute("SELECT COALESCE(MAX(seq), 0) FROM events")
+                return int(cursor.fetchone()[0])
+            finally:
+                cursor.close()
 
     def import_graph(self, tasks_: Sequence[Task], deps_: Sequence[Dependency], *, actor: str) -> ImportSummary:
         ids = [t.id for t in tasks_]
@@ -287,4 +302,7 @@ class SqlStore(RunsMixin):
             return summary
 
     def close(self) -> None:
+        if self._watch_conn is not None:
+            self._watch_conn.close()
+            self._watch_conn = None
         self._engine.dispose()
