@@ -121,7 +121,7 @@ class Runner:
                 for run_id in [r for r, t in active.items() if t.done()]:
                     active.pop(run_id).result()
                 self._wake.clear()
-                started = self._dispatch(active, limit)
+                started = await self._dispatch(active, limit)
                 if once and not active and not started:
                     return self.state
                 if not started:
@@ -140,14 +140,27 @@ class Runner:
             if self.sup.last_event_seq() != self._seen_seq:
                 self._wake.set()
 
-    def _dispatch(self, active: dict[str, asyncio.Task[None]], limit: int) -> int:
-        started = 0
-        self._seen_seq = self.sup.last_event_seq()
+    async def _dispatch(self, active: dict[str, asyncio.Task[None]], limit: int) -> int:
+        """Claim ready work for the free slots (store work in a thread, so live runs' output keeps flowing), then start it."""
         if len(active) >= limit:
+            self._seen_seq = self.sup.last_event_seq()
             return 0
+        room = {name: prof.pool - self._pools[name] for name, prof in self.sup.config.profiles.items()}
+        picked = await asyncio.to_thread(self._claim_batch, limit - len(active), room)
+        for run, task, name, prof in picked:
+            self._pools[name] += 1
+            self.state.active[run.id] = run
+            active[run.id] = asyncio.create_task(self._execute(run, task, name, prof))
+        if picked:
+            self._changed()
+        return len(picked)
+
+    def _claim_batch(self, free: int, room: dict[str, int]) -> list[tuple[Run, Task, str, ProfileConfig]]:
+        self._seen_seq = self.sup.last_event_seq()
+        picked: list[tuple[Run, Task, str, ProfileConfig]] = []
         # enough candidates to fill the free slots even when some are skipped (full pools, parked profiles)
-        for task in self.sup.ready((limit - len(active)) * 4 + 16):
-            if len(active) >= limit:
+        for task in self.sup.ready(free * 4 + 16):
+            if len(picked) >= free:
                 break
             name = self.profile_for(task)
             if name is None:
@@ -157,7 +170,7 @@ class Runner:
             if prof is None:
                 self.state.skipped[task.id] = f"unknown profile {name!r}"
                 continue
-            if self._pools[name] >= prof.pool:
+            if room.get(name, 0) <= 0:
                 continue
             parked_until = self._parked.get(name)
             if parked_until is not None and parked_until > self.clock():
@@ -169,19 +182,15 @@ class Runner:
                 continue
             if claimed is None:
                 continue
-            run = self._start_record(claimed, name, prof)
-            self._pools[name] += 1
-            active[run.id] = asyncio.create_task(self._execute(run, claimed, name, prof))
-            started += 1
-        return started
+            room[name] -= 1
+            picked.append((self._start_record(claimed, name, prof), claimed, name, prof))
+        return picked
 
     def _start_record(self, task: Task, name: str, prof: ProfileConfig) -> Run:
         run = Run(id=new_run_id(), task_id=task.id, profile=name, harness=prof.harness, attempt=task.attempts + 1, worker=self.worker,
                   created_at=self.clock())
         self.runs.add_run(run, actor=self.worker)
         self.sup.set_status(task.id, TaskStatus.RUNNING, actor=self.worker, reason=f"run {run.id}")
-        self.state.active[run.id] = run
-        self._changed()
         return run
 
     def _request(self, run: Run, task: Task, prof: ProfileConfig) -> RunRequest:
