@@ -97,17 +97,18 @@ class Runner:
             lost.append(self.runs.update_run(run.id, {"status": RunStatus.LOST, "exit_reason": ExitReason.LOST, "ended_at": self.clock(),
                                                       "error": "the supervisor restarted and the run's process was gone"},
                                              actor=self.worker, event="run.lost"))
-            self._requeue(run.task_id, "its run was lost")
+            self._requeue(run.task_id, f"its run {run.id} was lost", count_attempt=True)
         for task in self.sup.list_tasks():
             orphan = task.status == TaskStatus.RUNNING or (task.status == TaskStatus.CLAIMED and task.claimed_by == self.worker)
             if orphan and not self.runs.list_runs(task_id=task.id, statuses=LIVE):
                 self._requeue(task.id, "no live run")
         return lost
 
-    def _requeue(self, task_id: str, why: str) -> None:
+    def _requeue(self, task_id: str, why: str, *, count_attempt: bool = False) -> None:
         task = self.sup.get(task_id)
         if task.status in (TaskStatus.RUNNING, TaskStatus.CLAIMED):
-            self.sup.set_status(task_id, TaskStatus.OPEN, actor=self.worker, reason=f"re-queued: {why}")
+            changes = {"attempts": task.attempts + 1} if count_attempt else None  # a lost run was an attempt
+            self.sup.set_status(task_id, TaskStatus.OPEN, actor=self.worker, reason=f"re-queued: {why}", changes=changes)
 
     # -- the loop ------------------------------------------------------------------------------------
     async def run(self, *, once: bool = False, max_parallel: int | None = None) -> RunnerState:

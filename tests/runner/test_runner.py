@@ -111,9 +111,9 @@ def test_a_run_whose_process_is_gone_after_a_restart_is_marked_lost_and_its_task
     runner = open_runner(sup, worker="new-worker")
     lost = runner.recover()
     assert [r.id for r in lost] == ["run-orphan"] and store.get_run("run-orphan").status == RunStatus.LOST
-    assert sup.get(task.id).status == TaskStatus.OPEN
+    assert sup.get(task.id).status == TaskStatus.OPEN and sup.get(task.id).attempts == 1
     finished = run_once(sup)
-    assert [r.status for r in finished] == [RunStatus.SUCCEEDED]
+    assert [(r.status, r.attempt) for r in finished] == [(RunStatus.SUCCEEDED, 2)]
 
 
 def test_a_live_process_is_not_declared_lost(make_repo: MakeRepo, open_sup: OpenSup) -> None:
