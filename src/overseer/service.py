@@ -22,7 +22,6 @@ from overseer.domain import (
     WorkType,
     new_task_id,
 )
-from overseer.domain.graph import blocked_ids
 from overseer.interop import beads
 from overseer.ports import ImportSummary, TaskQuery, TaskStore
 
@@ -119,11 +118,7 @@ class Supervisor:
         out = [d for d in deps if d.task_id == task_id]
         into = [d for d in deps if d.depends_on == task_id]
         kids = [self.store.get_task(d.task_id) for d in into if d.type == DepType.PARENT_CHILD.value]
-        return TaskView(task, out, into, self._is_blocked(task_id), kids)
-
-    def _is_blocked(self, task_id: str) -> bool:
-        tasks = {t.id: t for t in self.store.list_tasks(TaskQuery(include_deleted=True))}
-        return task_id in blocked_ids(tasks, self.store.dependencies())
+        return TaskView(task, out, into, self.store.is_blocked(task_id), kids)
 
     def list_tasks(self, query: TaskQuery = TaskQuery()) -> list[Task]:
         return self.store.list_tasks(query)

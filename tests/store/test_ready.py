@@ -369,3 +369,19 @@ def test_an_import_with_a_cycle_is_refused_whole(store: TaskStore, new_task: New
     edges = {(d.task_id, d.depends_on) for d in deps} | {("ov-a", "ov-b")}
     assert_is_loop(info.value.path, edges)
     assert everything(store) == before
+
+
+def test_is_blocked_answers_for_one_task_as_the_ready_set_does(store: TaskStore, new_task: NewTask) -> None:
+    store.add_task(new_task("ov-epic", kind="epic"), actor="a")
+    store.add_task(new_task("ov-gate"), actor="a")
+    store.add_task(new_task("ov-sub", kind="epic"), [Dependency("ov-sub", "ov-epic", "parent-child")], actor="a")
+    store.add_task(new_task("ov-leaf"), [Dependency("ov-leaf", "ov-sub", "parent-child")], actor="a")
+    store.add_task(new_task("ov-free"), actor="a")
+    assert not store.is_blocked("ov-leaf")
+    store.add_dependency(Dependency("ov-epic", "ov-gate", "blocks"), actor="a")
+    assert store.is_blocked("ov-leaf") and store.is_blocked("ov-epic") and not store.is_blocked("ov-free")
+    assert "ov-leaf" not in ready_ids(store)
+    store.set_status("ov-gate", TaskStatus.DONE, actor="a")
+    assert not store.is_blocked("ov-leaf") and "ov-leaf" in ready_ids(store)
+    with pytest.raises(TaskNotFound):
+        store.is_blocked("ov-missing")

@@ -156,6 +156,11 @@ class InMemoryStore:
             found = ready_tasks(self._tasks, self._deps.values(), self._clock())
             return found[:limit] if limit is not None else found
 
+    def is_blocked(self, task_id: str) -> bool:
+        with self._lock:
+            self._get(task_id)
+            return task_id in blocked_ids(self._tasks, self._deps.values())
+
     def claim(self, task_id: str, worker: str, lease_seconds: float) -> Task | None:
         with self._lock:
             task = self._get(task_id)

@@ -210,6 +210,11 @@ class SqlStore(RunsMixin):
         self._log(conn, EventKind.TASK_CLAIMED, task_id, worker, {"lease_seconds": lease_seconds})
         return self._load(conn, task_id)
 
+    def is_blocked(self, task_id: str) -> bool:
+        with self._read() as conn:
+            self._load(conn, task_id)
+            return conn.execute(sa.text(q.IS_BLOCKED), {"id": task_id}).first() is not None
+
     def claim(self, task_id: str, worker: str, lease_seconds: float) -> Task | None:
         now = self._clock()
         with self._write() as conn:
