@@ -177,22 +177,17 @@ class Runner:
             if parked_until is not None and parked_until > self.clock():
                 self.state.skipped[task.id] = f"profile {name} is rate limited until {parked_until.isoformat(timespec='seconds')}"
                 continue
+            run = Run(id=new_run_id(), task_id=task.id, profile=name, harness=prof.harness, attempt=task.attempts + 1,
+                      worker=self.worker, created_at=self.clock())
             try:
-                claimed = self.sup.claim(task.id, self.worker)
+                running = self.runs.start_run(task.id, run, worker=self.worker, lease_seconds=self.sup.config.claims.lease_seconds)
             except ClaimError:
                 continue
-            if claimed is None:
+            if running is None:
                 continue
             room[name] -= 1
-            picked.append((self._start_record(claimed, name, prof), claimed, name, prof))
+            picked.append((run, running, name, prof))
         return picked
-
-    def _start_record(self, task: Task, name: str, prof: ProfileConfig) -> Run:
-        run = Run(id=new_run_id(), task_id=task.id, profile=name, harness=prof.harness, attempt=task.attempts + 1, worker=self.worker,
-                  created_at=self.clock())
-        self.runs.add_run(run, actor=self.worker)
-        self.sup.set_status(task.id, TaskStatus.RUNNING, actor=self.worker, reason=f"run {run.id}")
-        return run
 
     def _request(self, run: Run, task: Task, prof: ProfileConfig) -> RunRequest:
         return RunRequest(

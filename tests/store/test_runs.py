@@ -116,3 +116,29 @@ def test_the_last_event_seq_follows_every_change(store: Any, new_task: Any) -> N
     assert first == store.events()[-1].seq
     store.update_task("ov-1", {"notes": "x"}, actor="bob")
     assert store.last_event_seq() == first + 1
+
+
+def test_start_run_claims_moves_to_running_and_records_the_run_in_one_step(store: Any, new_task: Any, clock: Any) -> None:
+    from overseer.domain import TaskStatus
+
+    store.add_task(new_task("ov-1"), actor="alice")
+    running = store.start_run("ov-1", Run("run-1", "ov-1", "cheap", "command", created_at=clock()), worker="w1", lease_seconds=60)
+    assert running.status == TaskStatus.RUNNING and running.claimed_by == "w1" and running.lease_expires_at is not None
+    assert store.get_task("ov-1") == running and store.get_run("run-1").task_id == "ov-1"
+    assert [e.kind for e in store.events()][-3:] == ["task.claimed", "task.status", "run.created"]
+    before = len(store.events())
+    lost = store.start_run("ov-1", Run("run-2", "ov-1", "cheap", "command", created_at=clock()), worker="w2", lease_seconds=60)
+    assert lost is None and len(store.events()) == before
+    with pytest.raises(RunNotFound):
+        store.get_run("run-2")
+
+
+def test_start_run_on_a_blocked_task_is_refused_and_changes_nothing(store: Any, new_task: Any, clock: Any) -> None:
+    from overseer.domain import ClaimError, Dependency
+
+    store.add_task(new_task("ov-gate"), actor="a")
+    store.add_task(new_task("ov-1"), [Dependency("ov-1", "ov-gate", "blocks")], actor="a")
+    before = len(store.events())
+    with pytest.raises(ClaimError):
+        store.start_run("ov-1", Run("run-1", "ov-1", "cheap", "command", created_at=clock()), worker="w", lease_seconds=60)
+    assert len(store.events()) == before and store.list_runs() == []

@@ -171,6 +171,19 @@ class InMemoryStore:
                 raise ClaimError(f"task {task_id} is not ready (blocked, held or not work); see `overseer ready`")
             return self._take(task, worker, lease_seconds, now)
 
+    def start_run(self, task_id: str, run: Run, *, worker: str, lease_seconds: float) -> Task | None:
+        with self._lock:  # re-entrant: claim and add_run below share this one critical section
+            if run.id in self._runs:
+                raise ValidationError("id", f"a run with id {run.id!r} already exists")
+            claimed = self.claim(task_id, worker, lease_seconds)
+            if claimed is None:
+                return None
+            running = apply_status(claimed, TaskStatus.RUNNING, self._clock(), f"run {run.id}")
+            self._tasks[task_id] = running
+            self._log(EventKind.TASK_STATUS, task_id, worker, {"from": "claimed", "to": "running", "reason": f"run {run.id}"})
+            self.add_run(run, actor=worker)
+            return running
+
     def _take(self, task: Task, worker: str, lease_seconds: float, now: datetime) -> Task:
         taken = task.evolve(status=TaskStatus.CLAIMED, claimed_by=worker, lease_expires_at=now + timedelta(seconds=lease_seconds),
                             updated_at=now, version=task.version + 1)

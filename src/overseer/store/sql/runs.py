@@ -20,11 +20,14 @@ class RunsMixin(Transactions):
         with self._write() as conn:
             if conn.execute(sa.select(tasks.c.id).where(tasks.c.id == run.task_id)).first() is None:
                 raise TaskNotFound(run.task_id)
-            if conn.execute(sa.select(runs.c.id).where(runs.c.id == run.id)).first() is not None:
-                raise ValidationError("id", f"a run with id {run.id!r} already exists")
-            conn.execute(runs.insert(), run_to_row(run))
-            self._log(conn, "run.created", run.task_id, actor, {"profile": run.profile, "attempt": run.attempt}, run_id=run.id)
+            self._insert_run(conn, run, actor)
         return run
+
+    def _insert_run(self, conn: Connection, run: Run, actor: str) -> None:
+        if conn.execute(sa.select(runs.c.id).where(runs.c.id == run.id)).first() is not None:
+            raise ValidationError("id", f"a run with id {run.id!r} already exists")
+        conn.execute(runs.insert(), run_to_row(run))
+        self._log(conn, "run.created", run.task_id, actor, {"profile": run.profile, "attempt": run.attempt}, run_id=run.id)
 
     def _load_run(self, conn: Connection, run_id: str) -> Run:
         row = conn.execute(sa.select(runs).where(runs.c.id == run_id)).mappings().first()

@@ -30,6 +30,7 @@ from overseer.domain import (
 from overseer.domain.changes import apply_changes
 from overseer.domain.enums import DepType, is_work_kind
 from overseer.domain.graph import epic_complete, find_cycle, is_claimable
+from overseer.domain.runs import Run
 from overseer.domain.transitions import apply_status
 from overseer.ports import ImportSummary, TaskQuery
 from overseer.store.query import matches
@@ -215,16 +216,30 @@ class SqlStore(RunsMixin):
             self._load(conn, task_id)
             return conn.execute(sa.text(q.IS_BLOCKED), {"id": task_id}).first() is not None
 
+    def _claim_in(self, conn: Connection, task_id: str, worker: str, lease_seconds: float, now: datetime) -> Task | None:
+        task = self._load(conn, task_id)
+        if not is_claimable(task, now):
+            return None
+        blocked = conn.execute(sa.text(q.IS_BLOCKED), {"id": task_id}).first() is not None
+        if not is_work_kind(task.kind) or task.hold is not None or blocked:
+            raise ClaimError(f"task {task_id} is not ready (blocked, held or not work); see `overseer ready`")
+        return self._take(conn, task_id, worker, lease_seconds, now)
+
     def claim(self, task_id: str, worker: str, lease_seconds: float) -> Task | None:
+        with self._write() as conn:
+            return self._claim_in(conn, task_id, worker, lease_seconds, self._clock())
+
+    def start_run(self, task_id: str, run: Run, *, worker: str, lease_seconds: float) -> Task | None:
         now = self._clock()
         with self._write() as conn:
-            task = self._load(conn, task_id)
-            if not is_claimable(task, now):
+            claimed = self._claim_in(conn, task_id, worker, lease_seconds, now)
+            if claimed is None:
                 return None
-            blocked = conn.execute(sa.text(q.IS_BLOCKED), {"id": task_id}).first() is not None
-            if not is_work_kind(task.kind) or task.hold is not None or blocked:
-                raise ClaimError(f"task {task_id} is not ready (blocked, held or not work); see `overseer ready`")
-            return self._take(conn, task_id, worker, lease_seconds, now)
+            running = apply_status(claimed, TaskStatus.RUNNING, now, f"run {run.id}")
+            self._save(conn, running)
+            self._log(conn, EventKind.TASK_STATUS, task_id, worker, {"from": "claimed", "to": "running", "reason": f"run {run.id}"})
+            self._insert_run(conn, run, worker)
+            return running
 
     def claim_next(self, worker: str, lease_seconds: float) -> Task | None:
         now = self._clock()
