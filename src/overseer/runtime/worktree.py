@@ -46,7 +46,7 @@ def git(cwd: Path, *args: str, timeout: float = 120.0) -> str:
     name, email = IDENTITY
     env = {k: v for k, v in os.environ.items() if k not in _GIT_VARIABLES}
     env.update(GIT_AUTHOR_NAME=name, GIT_AUTHOR_EMAIL=email, GIT_COMMITTER_NAME=name, GIT_COMMITTER_EMAIL=email,
-               GIT_TERMINAL_PROMPT="0")
+               GIT_TERMINAL_PROMPT="0", LC_ALL="C")  # messages in English: callers read some of them
     argv = ["git", "-c", f"user.name={name}", "-c", f"user.email={email}", "-c", "commit.gpgsign=false", *args]
     try:
         proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, errors="replace", timeout=timeout)
@@ -64,6 +64,7 @@ class Worktrees:
     def __init__(self, repo: Path, root: Path) -> None:
         self.repo = repo
         self.root = root
+        self._lock_path: Path | None = None
 
     # -- before a run --------------------------------------------------------------------------------
 
@@ -144,8 +145,11 @@ class Worktrees:
         copied = record.read_text(encoding="utf-8").splitlines() if record.is_file() else []
         pathspec = [".", *(f":(exclude,literal){name}" for name in [*copied, *exclude])]
         git(wt.path, "add", "-A", "--", *pathspec)  # a no-op when nothing changed
-        if git(wt.path, "diff", "--cached", "--name-only", "-z"):
+        try:
             git(wt.path, "commit", "--quiet", "--no-verify", "-m", message)
+        except WorktreeError as err:  # exit 1 with "nothing to commit" is the normal case of an agent that committed itself
+            if "nothing to commit" not in str(err) and "nothing added to commit" not in str(err):
+                raise
         head = git(wt.path, "rev-parse", "HEAD").strip()
         return None if head == wt.base_commit else head
 
@@ -164,9 +168,10 @@ class Worktrees:
     def _admin_lock(self) -> Iterator[None]:
         """Serialise changes to git's worktree list: concurrent ``git worktree add`` calls race on
         ``.git/worktrees`` ("failed to read …/commondir"). A file lock, so other supervisor processes wait too."""
-        git_dir = Path(git(self.repo, "rev-parse", "--git-common-dir").strip())
-        lock_path = (git_dir if git_dir.is_absolute() else self.repo / git_dir) / "overseer-worktrees.lock"
-        with open(lock_path, "a+") as fh:
+        if self._lock_path is None:  # asked once: a git process per run adds up
+            git_dir = Path(git(self.repo, "rev-parse", "--git-common-dir").strip())
+            self._lock_path = (git_dir if git_dir.is_absolute() else self.repo / git_dir) / "overseer-worktrees.lock"
+        with open(self._lock_path, "a+") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
             try:
                 yield
