@@ -18,7 +18,7 @@ from overseer.config import ProfileConfig
 from overseer.domain import ClaimError, OverseerError, Task, TaskStatus, ValidationError, utcnow
 from overseer.domain.prompt import build_prompt
 from overseer.domain.runs import AgentEvent, ExitReason, RateLimit, Run, RunStatus, status_for
-from overseer.ports import Executor, Limits, RunReport, RunRequest, RunStarted, RunStore
+from overseer.ports import Executor, Limits, RunReport, RunRequest, RunStarted, RunStore, TaskQuery
 from overseer.service import Supervisor
 
 CONVENTION_FILES = ("AGENTS.md", "CLAUDE.md")
@@ -98,7 +98,7 @@ class Runner:
                                                       "error": "the supervisor restarted and the run's process was gone"},
                                              actor=self.worker, event="run.lost"))
             self._requeue(run.task_id, f"its run {run.id} was lost", count_attempt=True)
-        for task in self.sup.list_tasks():
+        for task in self.sup.list_tasks(TaskQuery(statuses=(TaskStatus.RUNNING, TaskStatus.CLAIMED))):
             orphan = task.status == TaskStatus.RUNNING or (task.status == TaskStatus.CLAIMED and task.claimed_by == self.worker)
             if orphan and not self.runs.list_runs(task_id=task.id, statuses=LIVE):
                 self._requeue(task.id, "no live run")
