@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import os
 from collections import Counter
@@ -232,6 +233,8 @@ class Runner:
             report = await self.executor.execute(self._request(run, task, prof), on_started, on_event, heartbeat)
         except OverseerError as err:
             report = RunReport(reason=ExitReason.SPAWN_ERROR, error=str(err))
+        except Exception as err:  # a bug or an I/O failure in one run must not stop the others, nor leave it live
+            report = RunReport(reason=ExitReason.SPAWN_ERROR, error=f"internal error: {type(err).__name__}: {err}")
         finally:
             self._pools[name] -= 1
         try:
@@ -247,8 +250,8 @@ class Runner:
     def _finish(self, run: Run, task: Task, report: RunReport) -> None:
         status = status_for(report.reason)
         if status == RunStatus.SUCCEEDED and report.head_commit is None:
-            status, report = RunStatus.FAILED, RunReport(**{**report.__dict__, "reason": ExitReason.AGENT_ERROR,
-                                                           "error": "the agent reported success but changed nothing"})
+            status = RunStatus.FAILED
+            report = dataclasses.replace(report, reason=ExitReason.AGENT_ERROR, error="the agent reported success but changed nothing")
         changes = {
             "status": status, "exit_reason": report.reason, "exit_code": report.exit_code, "head_commit": report.head_commit,
             "diff_stat": dict(report.diff_stat), "tokens_in": report.tokens_in, "tokens_out": report.tokens_out,

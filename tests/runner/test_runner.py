@@ -163,3 +163,27 @@ def test_an_unknown_base_branch_is_refused_naming_the_branches(make_repo: MakeRe
     sup.create_task(NewTask(title="t"), actor="t")
     with pytest.raises(OverseerError, match="'release' does not exist; branches: main"):
         run_once(sup)
+
+
+def test_an_unexpected_error_in_one_run_is_recorded_and_the_loop_goes_on(
+    make_repo: MakeRepo, open_sup: OpenSup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from overseer.runtime.executor import LocalExecutor
+
+    repo = make_repo({"agent": command_profile()})
+    sup = open_sup(repo)
+    broken = sup.create_task(NewTask(title="broken", body="write b.txt x", max_attempts=1), actor="t")
+    original = LocalExecutor.execute
+
+    async def flaky(self: LocalExecutor, request: object, *args: object) -> object:
+        if getattr(request, "task_id", None) == broken.id:
+            raise RuntimeError("disk on fire")
+        return await original(self, request, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(LocalExecutor, "execute", flaky)
+    fine = sup.create_task(NewTask(title="fine", body="write f.txt x"), actor="t")
+    finished = {r.task_id: r for r in run_once(sup)}
+    assert finished[broken.id].status == RunStatus.FAILED
+    assert "internal error: RuntimeError: disk on fire" in (finished[broken.id].error or "")
+    assert finished[fine.id].status == RunStatus.SUCCEEDED
+    assert sup.get(broken.id).status == TaskStatus.FAILED
