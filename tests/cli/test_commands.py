@@ -122,3 +122,11 @@ def test_demo_builds_an_epic_whose_first_task_alone_is_ready(tmp_path: Path) -> 
     assert out["total"] == 5 and out["done"] == 1
     assert [t["id"] for t in out["ready_before"]] == [out["tasks"][0]]
     assert {t["id"] for t in out["ready_after_first"]} == {out["tasks"][1]}
+
+
+def test_the_ready_table_shows_the_top_fifty_and_says_how_many_more(cli: Cli) -> None:
+    for i in range(53):
+        cli("task", "add", f"t{i}")
+    table = cli("ready")
+    assert "53 ready" in table.stdout and "and 3 more" in table.stderr
+    assert len(cli.json("ready")) == 53

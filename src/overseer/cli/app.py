@@ -35,6 +35,9 @@ for _name in ("run", "runs", "logs", "agents", "gc"):
     app.command(_name)(getattr(runs, _name))
 
 
+TABLE_ROWS = 50  # a person reads the top of the list; --json gives all of it
+
+
 def _version(value: bool) -> None:
     if value:
         out.print(f"overseer {__version__}")
@@ -89,8 +92,11 @@ def ready(
         found = sup.ready(limit)
     if as_json:
         emit_json([task_dict(t) for t in found])
-    else:
-        out.print(task_table(found, title=f"{len(found)} ready"))
+        return
+    shown = found if limit is not None else found[:TABLE_ROWS]
+    out.print(task_table(shown, title=f"{len(found)} ready"))
+    if len(shown) < len(found):
+        err.print(f"… and {len(found) - len(shown)} more (--limit N to choose, --json for all)")
 
 
 @app.command("events")
