@@ -27,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
-import os
 import re
 import signal
 from collections import deque
@@ -39,6 +38,7 @@ from typing import Any
 
 from overseer.domain.runs import AgentEvent, Cost, ErrorEvent, ExitReason, RateLimit, Result, Started, TextEvent, ToolResult, ToolUse, Usage
 from overseer.ports import Invocation, StreamParser
+from overseer.runtime.groups import kill_group, process_alive, signal_group
 from overseer.runtime.logs import BoundedLog
 
 __all__ = ["MAX_LINE_BYTES", "STDERR_PREFIX", "Limits", "Outcome", "kill_group", "process_alive", "supervise"]
@@ -116,7 +116,7 @@ async def supervise(inv: Invocation, cwd: Path, env: Mapping[str, str], parser: 
         await kill_group(proc.pid, limits.kill_grace_seconds)  # whatever it left running
         await asyncio.wait(readers, timeout=_DRAIN_SECONDS)  # a process outside the group may still hold the pipe
     except BaseException:  # cancelled: no grace, but reap it so nothing is left open
-        _signal_group(proc.pid, signal.SIGKILL)
+        signal_group(proc.pid, signal.SIGKILL)
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(proc.wait(), _DRAIN_SECONDS)
         raise
@@ -330,63 +330,3 @@ async def _beat(heartbeat: Callable[[], Awaitable[None]], every: float, watch: _
 
 
 # -- process groups (for restart recovery too: a run's pid is its process group id) ---------------------
-
-
-async def kill_group(pid: int, grace: float = 5.0) -> bool:
-    """SIGTERM to process group ``pid``, up to ``grace`` seconds for it to end, then SIGKILL. False if it was gone."""
-    if not _group_alive(pid) or not _signal_group(pid, signal.SIGTERM):
-        return False
-    deadline = asyncio.get_running_loop().time() + grace
-    while _group_alive(pid) and asyncio.get_running_loop().time() < deadline:
-        await asyncio.sleep(0.05)
-    if _group_alive(pid):
-        _signal_group(pid, signal.SIGKILL)
-    return True
-
-
-def process_alive(pid: int) -> bool:
-    """True if process ``pid`` exists and is not a zombie."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return _stat(pid)[0] != "Z"
-
-
-def _signal_group(pgid: int, sig: signal.Signals) -> bool:
-    try:
-        os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        return False
-    return True
-
-
-def _group_alive(pgid: int) -> bool:
-    """True while a process of group ``pgid`` runs (zombies do not count where /proc can tell)."""
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    if not os.path.isdir("/proc/self"):
-        return True
-    with os.scandir("/proc") as entries:
-        for entry in entries:
-            if entry.name.isdigit():
-                state, group = _stat(int(entry.name))
-                if group == pgid and state not in ("Z", "X"):
-                    return True
-    return False
-
-
-def _stat(pid: int) -> tuple[str, int | None]:
-    """State letter and process group of ``pid`` from /proc ("?" and None where it cannot be read)."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as file:
-            rest = file.read().rsplit(")", 1)[1].split()
-        return rest[0], int(rest[2])
-    except (OSError, IndexError, ValueError):
-        return "?", None
