@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
 from typing import Any
 
-from overseer.agents.common import HarnessBase, LineParser, error_event, merged_options, option_str
+from overseer.agents.common import LineParser, OpenAICompatible, error_event, merged_options, option_str
 from overseer.domain.runs import AgentEvent, Cost, Result, Started, TextEvent, ToolUse, Usage
 from overseer.ports import Invocation, RunSpec
 
@@ -52,15 +51,11 @@ _ERROR = re.compile(r"^litellm\.[A-Za-z]+(?:Error|Exception)\b")
 _RETRYING = re.compile(r"^Retrying in [\d.]+ seconds")
 
 
-class Aider(HarnessBase):
+class Aider(OpenAICompatible):
     name = "aider"
     binary = "aider"
     #: Files aider leaves in the work tree that are never part of the change (it cannot be told to put them elsewhere).
     scratch_paths = (".aider.tags.cache.v4", ".aider.chat.history.md", ".aider.input.history")
-
-    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
-        super().__init__(options)
-        self.credential_env = (option_str(self.options, "env_key", "OPENAI_API_KEY") or "OPENAI_API_KEY",)
 
     def build(self, spec: RunSpec) -> Invocation:
         options = merged_options(self.options, spec)

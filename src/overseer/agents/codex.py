@@ -14,12 +14,11 @@ Output lines: ``thread.started``, ``turn.started``, ``item.started``/``item.comp
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import Any
 
 from overseer.agents.common import (
-    HarnessBase,
     LineParser,
+    OpenAICompatible,
     as_dict,
     as_int,
     as_str,
@@ -35,13 +34,9 @@ from overseer.ports import Invocation, RunSpec
 __all__ = ["Codex", "CodexParser", "codex_config"]
 
 
-class Codex(HarnessBase):
+class Codex(OpenAICompatible):
     name = "codex"
     binary = "codex"
-
-    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
-        super().__init__(options)
-        self.credential_env = (option_str(self.options, "env_key", "OPENAI_API_KEY") or "OPENAI_API_KEY",)
 
     def build(self, spec: RunSpec) -> Invocation:
         options = merged_options(self.options, spec)

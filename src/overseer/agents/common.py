@@ -108,6 +108,14 @@ class HarnessBase:
         return f"{type(self).__name__}(options={self.options!r})"
 
 
+class OpenAICompatible(HarnessBase):
+    """A harness that authenticates like OpenAI clients: by the variable ``options["env_key"]`` (default OPENAI_API_KEY)."""
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        super().__init__(options)
+        self.credential_env = (option_str(self.options, "env_key", "OPENAI_API_KEY") or "OPENAI_API_KEY",)
+
+
 # -- reading output --------------------------------------------------------------------------------------
 def clean_line(line: str | bytes) -> str:
     """One output line as text: bytes decoded leniently, ANSI escapes and the line ending removed."""

@@ -17,10 +17,9 @@ Options: ``base_url`` (else ``OPENAI_API_BASE``/``OPENAI_BASE_URL`` of the profi
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import Any
 
-from overseer.agents.common import HarnessBase, LineParser, error_event, merged_options, option_float, option_int, option_str
+from overseer.agents.common import LineParser, OpenAICompatible, error_event, merged_options, option_float, option_int
 from overseer.domain.runs import AgentEvent, Cost, Result, Started, TextEvent, ToolResult, ToolUse
 from overseer.ports import Invocation, RunSpec
 
@@ -34,13 +33,9 @@ _RULE = re.compile(r"^[─━-]{10,}$")
 FAILED_EXITS = ("LimitsExceeded", "TimeExceeded", "RepeatedFormatError")
 
 
-class MiniSweAgent(HarnessBase):
+class MiniSweAgent(OpenAICompatible):
     name = "mini-swe-agent"
     binary = "mini"
-
-    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
-        super().__init__(options)
-        self.credential_env = (option_str(self.options, "env_key", "OPENAI_API_KEY") or "OPENAI_API_KEY",)
 
     def build(self, spec: RunSpec) -> Invocation:
         options = merged_options(self.options, spec)

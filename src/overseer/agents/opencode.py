@@ -14,12 +14,11 @@ reason}`` and ``error``; a run is done when a step finishes with a reason other 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import Any
 
 from overseer.agents.common import (
-    HarnessBase,
     LineParser,
+    OpenAICompatible,
     as_dict,
     as_float,
     as_int,
@@ -42,13 +41,9 @@ QUIET_ENV = {
 }
 
 
-class OpenCode(HarnessBase):
+class OpenCode(OpenAICompatible):
     name = "opencode"
     binary = "opencode"
-
-    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
-        super().__init__(options)
-        self.credential_env = (option_str(self.options, "env_key", "OPENAI_API_KEY") or "OPENAI_API_KEY",)
 
     def build(self, spec: RunSpec) -> Invocation:
         options = merged_options(self.options, spec)
