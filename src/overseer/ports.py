@@ -150,6 +150,8 @@ class Limits:
     wall_seconds: float = 3600.0
     max_turns: int | None = None
     max_cost_usd: float | None = None
+    exit_grace_seconds: float = 10.0  # how long the process may run on after its Result
+    kill_grace_seconds: float = 5.0   # between SIGTERM and SIGKILL
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import json
 import os
 import shutil
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,15 @@ from overseer.runtime.worktree import BRANCH_PREFIX, Worktree, Worktrees
 
 HarnessLookup = Callable[[str, Mapping[str, Any]], Harness]
 BinaryLookup = Callable[[Harness], Path | None]
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    harness: Harness
+    binary: Path
+    env: dict[str, str]           # the profile's env with ${VAR} expanded
+    passed: dict[str, str]        # credentials passed through from the supervisor's environment
+    secrets: set[str]             # values to mask in logs
 
 
 class LocalExecutor:
@@ -42,11 +51,16 @@ class LocalExecutor:
         return self.worktrees.check_repo(base_branch)
 
     def check_profile(self, harness: str, env: Mapping[str, str], options: Mapping[str, Any]) -> str:
+        return str(self._resolve(harness, env, options).binary)
+
+    def _resolve(self, harness: str, env: Mapping[str, str], options: Mapping[str, Any]) -> _Resolved:
+        """The harness, its binary and environment for a profile; raises naming what is missing."""
         h = self.harness_for(harness, options)
         binary = self._binary(h)
-        expanded, _ = expand_profile_env(env, self.environ)
-        check_credentials(h.credential_env, {**self._passed_credentials(h), **expanded}, h.name)
-        return str(binary)
+        expanded, secrets = expand_profile_env(env, self.environ)
+        passed = self._passed_credentials(h)
+        check_credentials(h.credential_env, {**passed, **expanded}, h.name)
+        return _Resolved(h, binary, expanded, passed, secrets | set(passed.values()))
 
     def _binary(self, h: Harness) -> Path:
         binary = self.find_binary(h)
@@ -61,12 +75,8 @@ class LocalExecutor:
     # -- one run ------------------------------------------------------------------------------------------
     async def execute(self, request: RunRequest, on_started: Callable[[RunStarted], Awaitable[None]],
                       on_event: Callable[[AgentEvent], Awaitable[None]], heartbeat: Callable[[], Awaitable[None]]) -> RunReport:
-        h = self.harness_for(request.harness, request.options)
-        binary = self._binary(h)
-        expanded, secrets = expand_profile_env(request.env, self.environ)
-        passed = self._passed_credentials(h)
-        check_credentials(h.credential_env, {**passed, **expanded}, h.name)
-        secrets |= set(passed.values())
+        resolved = self._resolve(request.harness, request.env, request.options)
+        h, binary, expanded, passed = resolved.harness, resolved.binary, resolved.env, resolved.passed
         run_dir = self.run_dir(request.run_id)
         home = run_dir / "home"
         home.mkdir(parents=True, exist_ok=True)
@@ -77,10 +87,8 @@ class LocalExecutor:
         inv = Invocation(argv=(str(binary), *inv.argv[1:]) if inv.argv and inv.argv[0] == h.binary else inv.argv,
                          env=inv.env, files=inv.files, stdin=inv.stdin)
         env = minimal_env({**passed, **inv.env, **expanded}, home, self.environ)
-        limits = process.Limits(request.limits.stall_seconds, request.limits.wall_seconds, request.limits.max_turns,
-                                request.limits.max_cost_usd)
-        log = BoundedLog(run_dir / "output.log", self.runtime.log_max_bytes, secrets)
-        events_log = BoundedLog(run_dir / "events.jsonl", self.runtime.log_max_bytes, secrets)
+        log = BoundedLog(run_dir / "output.log", self.runtime.log_max_bytes, resolved.secrets)
+        events_log = BoundedLog(run_dir / "events.jsonl", self.runtime.log_max_bytes, resolved.secrets)
 
         async def started(pid: int) -> None:
             await on_started(RunStarted(pid, wt.branch, str(wt.path), wt.base_commit, str(log.path)))
@@ -90,7 +98,7 @@ class LocalExecutor:
             await on_event(event)
 
         try:
-            outcome = await process.supervise(inv, wt.path, env, h.parser(), limits, log, record, heartbeat,
+            outcome = await process.supervise(inv, wt.path, env, h.parser(), request.limits, log, record, heartbeat,
                                               self.runtime.heartbeat_seconds, on_spawn=started)
         finally:
             log.close()

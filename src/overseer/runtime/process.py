@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from overseer.domain.runs import AgentEvent, Cost, ErrorEvent, ExitReason, RateLimit, Result, Started, TextEvent, ToolResult, ToolUse, Usage
-from overseer.ports import Invocation, StreamParser
+from overseer.ports import Invocation, Limits, StreamParser
 from overseer.runtime.groups import kill_group, process_alive, signal_group
 from overseer.runtime.logs import BoundedLog
 
@@ -51,16 +51,6 @@ _TICK = 0.1
 _DRAIN_SECONDS = 5.0
 _SAYS_429 = re.compile(r"\b429\b")
 EventCallback = Callable[[AgentEvent], Awaitable[None] | None]
-
-
-@dataclass(frozen=True)
-class Limits:
-    stall_seconds: float
-    wall_seconds: float
-    max_turns: int | None = None
-    max_cost_usd: float | None = None
-    exit_grace_seconds: float = 10.0  # how long the process may run on after its Result
-    kill_grace_seconds: float = 5.0   # between SIGTERM and SIGKILL
 
 
 @dataclass(frozen=True)
