@@ -65,14 +65,11 @@ def make_executor(sup: Supervisor) -> LocalExecutor:
 
 
 def open_runner(sup: Supervisor, *, worker: str, on_change: Callable[[RunnerState], None] | None = None) -> Runner:
-    return Runner(sup, _runs(sup), make_executor(sup), worker=worker, on_change=on_change)
+    return Runner(sup, run_store(sup), make_executor(sup), worker=worker, on_change=on_change)
 
 
 def run_store(sup: Supervisor) -> RunStore:
-    return _runs(sup)
-
-
-def _runs(sup: Supervisor) -> RunStore:
+    """The supervisor's store seen as a RunStore: both stores keep runs beside the tasks they belong to."""
     store = sup.store
     assert isinstance(store, SqlStore | InMemoryStore)
     return store
@@ -101,5 +98,5 @@ def agents_report(sup: Supervisor) -> list[dict[str, object]]:
 
 
 def gc_worktrees(sup: Supervisor) -> list[str]:
-    active = {r.id for r in _runs(sup).list_runs(statuses=(RunStatus.STARTING, RunStatus.RUNNING))}
+    active = {r.id for r in run_store(sup).list_runs(statuses=(RunStatus.STARTING, RunStatus.RUNNING))}
     return make_executor(sup).gc(active)
