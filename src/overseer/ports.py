@@ -11,10 +11,13 @@ from typing import Any, Protocol, runtime_checkable
 from overseer.domain import Dependency, Event, Task, TaskStatus
 from overseer.domain.changes import UPDATABLE_FIELDS
 from overseer.domain.runs import AgentEvent, ExitReason, Run, RunStatus
+from overseer.domain.usage import CostRow, Park, UsageEntry, Window, WindowUsage
 
 __all__ = [
-    "UPDATABLE_FIELDS", "Executor", "Harness", "ImportSummary", "Invocation", "Limits", "RunReport", "RunRequest", "RunSpec",
-    "RunStarted", "RunStore", "StreamParser", "TaskQuery", "TaskStore",
+    "COST_GROUPS", "UPDATABLE_FIELDS", "Executor", "Harness", "ImportSummary", "Invocation", "Limits", "ModelCall", "ModelGateway",
+    "ModelReply", "ModelTarget", "ModelTransport", "PriceBook", "RawReply", "RunReport", "RunRequest", "RunSpec", "RunStarted",
+    "RunStore", "StreamParser", "TaskQuery", "TaskStore",
+    "UsageLedger",
 ]
 
 
@@ -79,6 +82,11 @@ class TaskStore(Protocol):
     def release(self, task_id: str, worker: str, *, actor: str) -> Task: ...
 
     def events(self, after_seq: int = 0, limit: int = 100, task_id: str | None = None) -> list[Event]: ...
+
+    def record_event(self, kind: str, *, actor: str, task_id: str | None = None, run_id: str | None = None,
+                     data: Mapping[str, Any] | None = None) -> None:
+        """Append one event that records a decision rather than a change (``routing.decided``, ``task.escalated``…)."""
+        ...
 
     def last_event_seq(self) -> int:
         """The newest event's sequence number (0 when none): a cheap way to notice that anything changed."""
@@ -237,3 +245,121 @@ class RunStore(Protocol):
 
     def list_runs(self, *, task_id: str | None = None, statuses: tuple[RunStatus, ...] | None = None,
                   limit: int | None = None) -> list[Run]: ...
+
+
+# -- capacity and spending -----------------------------------------------------------------------------
+
+#: How ``UsageLedger.cost_totals`` can group: by task, run, provider, model, UTC day, or the task's parent epic.
+COST_GROUPS = ("task", "run", "provider", "model", "day", "epic")
+
+
+class UsageLedger(Protocol):
+    """What every run and model call took from each provider, and which providers are parked.
+
+    ``acquire`` is the only way capacity is taken before use: it inserts ``entry`` only if it fits every window
+    below ``ceiling`` x limit, atomically against every other acquirer (of any process), so racing dispatches
+    never overrun a window.
+    """
+
+    def acquire(self, entry: UsageEntry, windows: Sequence[Window], *, ceiling: float = 1.0) -> UsageEntry | None: ...
+
+    def record(self, entry: UsageEntry) -> UsageEntry:
+        """Append usage that already happened (no window check)."""
+        ...
+
+    def settle(self, entry_id: str, *, requests: int | None = None, tokens_in: int = 0, tokens_out: int = 0,
+               cost_usd: float = 0.0, model: str | None = None) -> UsageEntry:
+        """Put the real figures of a run or call on its acquired entry."""
+        ...
+
+    def cancel(self, entry_id: str) -> None:
+        """Give back an acquired entry whose run never started (the claim was lost)."""
+        ...
+
+    def window_usage(self, provider: str, window: Window, now: datetime, *, reserve_percent: float = 0.0) -> WindowUsage: ...
+
+    def usage_entries(self, *, provider: str | None = None, task_id: str | None = None, run_id: str | None = None,
+                      since: datetime | None = None, limit: int | None = None) -> list[UsageEntry]:
+        """Entries, newest first."""
+        ...
+
+    def cost_totals(self, by: str, *, since: datetime | None = None, task_id: str | None = None) -> list[CostRow]:
+        """Totals grouped ``by`` one of ``COST_GROUPS``, most expensive first; ``task_id`` narrows to one task."""
+        ...
+
+    def park(self, provider: str, until: datetime, reason: str, *, actor: str) -> Park:
+        """Park ``provider`` until ``until`` (a later park of the same provider replaces it); logs ``provider.parked``."""
+        ...
+
+    def unpark(self, provider: str, *, actor: str) -> None: ...
+
+    def parks(self, now: datetime) -> dict[str, Park]:
+        """The providers parked at ``now``."""
+        ...
+
+
+@dataclass(frozen=True)
+class ModelCall:
+    """One direct model call (a review, a plan, a skill): routed like a task of ``work_type`` and ``complexity``."""
+
+    messages: Sequence[Mapping[str, str]]
+    work_type: str = "review"
+    complexity: str = "medium"
+    task_id: str | None = None
+    purpose: str = "call"
+    max_tokens: int | None = None
+    temperature: float | None = None
+    emergency: bool = False  # may use a provider's emergency reserve (reviews and escalations)
+    profile: str | None = None  # pin one profile instead of routing
+
+
+@dataclass(frozen=True)
+class ModelReply:
+    text: str
+    profile: str
+    provider: str | None
+    model: str
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+    tried: tuple[str, ...] = ()  # "profile: why it was passed over", in order
+
+
+class ModelGateway(Protocol):
+    """Direct model calls, routed, metered and falling back along the chain; raises ``QuotaExhausted`` when nothing can take it."""
+
+    def complete(self, call: ModelCall) -> ModelReply: ...
+
+
+@dataclass(frozen=True)
+class ModelTarget:
+    """Where one call goes: the LiteLLM model string (``openai/gpt-4o``, ``anthropic/claude-sonnet-4-5``, ``deepseek/deepseek-chat``),
+    an optional base URL and key (resolved from the profile's env), for the profile and provider it came from."""
+
+    profile: str
+    provider: str | None
+    model: str
+    api_base: str | None = None
+    api_key: str | None = None
+    timeout_seconds: float = 120.0
+
+
+@dataclass(frozen=True)
+class RawReply:
+    text: str
+    model: str
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float | None = None  # when the provider reports it
+
+
+class ModelTransport(Protocol):
+    """One model call, no routing: raises ``RateLimited`` (HTTP 429, with ``reset_at`` when the reply gives one) or ``ModelError``."""
+
+    def complete(self, target: ModelTarget, call: ModelCall) -> RawReply: ...
+
+
+class PriceBook(Protocol):
+    """Dollar prices of token-priced models; None when the model is not in the book."""
+
+    def cost(self, model: str, tokens_in: int, tokens_out: int) -> float | None: ...

@@ -44,7 +44,7 @@ def test_the_migrations_build_exactly_the_tables_that_schema_py_declares(empty_d
         assert tables(engine) == set()
         SqlStore(engine)
         assert migrations.current(engine) == migrations.HEAD
-        assert tables(engine) == {"tasks", "deps", "events", "runs", "alembic_version"}
+        assert tables(engine) == {"tasks", "deps", "events", "runs", "usage", "provider_parks", "alembic_version"}
         assert schema_diffs(engine) == []
     finally:
         engine.dispose()

@@ -14,7 +14,10 @@ Hierarchy::
     ├── ValidationError              a value out of range (priority, title…) (``.field``)
     ├── ConfigError                  overseer.yaml is wrong (``.path``, ``.line``)
     ├── ImportFormatError            a bad line in an imported file (``.line_no``)
-    └── StoreError                   the database could not be used (unreachable, wrong schema)
+    ├── StoreError                   the database could not be used (unreachable, wrong schema)
+    └── ModelError                   a direct model call did not give a usable answer
+        ├── RateLimited              the provider said its limit is reached (``.reset_at`` when it said when)
+        └── QuotaExhausted           no provider on the call's chain has room now (``.tried``, ``.retry_at``)
 
 Nothing is changed by an operation that raises: stores run each change in one transaction.
 """
@@ -91,3 +94,20 @@ class ImportFormatError(OverseerError):
 
 class StoreError(OverseerError):
     pass
+
+
+class ModelError(OverseerError):
+    pass
+
+
+class RateLimited(ModelError):
+    def __init__(self, message: str, reset_at: object = None) -> None:
+        super().__init__(message)
+        self.reset_at = reset_at  # a datetime (UTC) when the provider said when the limit resets
+
+
+class QuotaExhausted(ModelError):
+    def __init__(self, message: str, tried: Sequence[str] = (), retry_at: object = None) -> None:
+        super().__init__(message + (" — tried: " + "; ".join(tried) if tried else ""))
+        self.tried = tuple(tried)
+        self.retry_at = retry_at

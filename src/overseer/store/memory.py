@@ -27,14 +27,16 @@ from overseer.domain.enums import DepType, is_work_kind
 from overseer.domain.graph import blocked_ids, epic_complete, find_cycle, gating_edges, is_claimable, ready_tasks
 from overseer.domain.runs import Run, RunStatus, apply_run_changes, run_event_data
 from overseer.domain.transitions import apply_status
+from overseer.domain.usage import Park, UsageEntry
 from overseer.ports import ImportSummary, TaskQuery
+from overseer.store.ledger_memory import MemoryLedgerMixin
 from overseer.store.query import matches
 
 #: A lease is renewed only while its holder is working on the task (as the SQL store's HEARTBEAT query).
 _WORKING = frozenset({TaskStatus.CLAIMED, TaskStatus.RUNNING, TaskStatus.VERIFYING})
 
 
-class InMemoryStore:
+class InMemoryStore(MemoryLedgerMixin):
     def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
         self._clock = clock
         self._lock = threading.RLock()
@@ -42,6 +44,8 @@ class InMemoryStore:
         self._deps: dict[tuple[str, str, str], Dependency] = {}
         self._events: list[Event] = []
         self._runs: dict[str, Run] = {}
+        self._usage: dict[str, UsageEntry] = {}
+        self._parks: dict[str, Park] = {}
 
     # -- helpers ---------------------------------------------------------------------------------
     def _log(self, kind: str, task_id: str | None, actor: str, data: Mapping[str, Any] | None = None, run_id: str | None = None) -> None:
@@ -224,6 +228,11 @@ class InMemoryStore:
     def last_event_seq(self) -> int:
         with self._lock:
             return len(self._events)
+
+    def record_event(self, kind: str, *, actor: str, task_id: str | None = None, run_id: str | None = None,
+                     data: Mapping[str, Any] | None = None) -> None:
+        with self._lock:
+            self._log(kind, task_id, actor, data, run_id)
 
     def import_graph(self, tasks: Sequence[Task], deps: Sequence[Dependency], *, actor: str) -> ImportSummary:
         with self._lock:

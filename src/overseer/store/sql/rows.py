@@ -8,6 +8,7 @@ from typing import Any
 
 from overseer.domain import Budget, Complexity, Dependency, Event, Task, TaskStatus, WorkType
 from overseer.domain.runs import ExitReason, Run, RunStatus
+from overseer.domain.usage import Park, UsageEntry, UsageKind
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -130,3 +131,29 @@ def run_from_row(row: Mapping[Any, Any]) -> Run:
         created_at=from_micros(row["created_at"]), started_at=_opt_dt(row["started_at"]), ended_at=_opt_dt(row["ended_at"]),
         heartbeat_at=_opt_dt(row["heartbeat_at"]),
     )
+
+
+def usage_to_row(entry: UsageEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id, "at": to_micros(entry.at), "provider": entry.provider, "kind": entry.kind.value, "model": entry.model,
+        "profile": entry.profile, "task_id": entry.task_id, "run_id": entry.run_id, "runs": entry.runs, "requests": entry.requests,
+        "tokens_in": entry.tokens_in, "tokens_out": entry.tokens_out, "cost_usd": entry.cost_usd, "emergency": entry.emergency,
+        "settled": entry.settled,
+    }
+
+
+def usage_from_row(row: Mapping[Any, Any]) -> UsageEntry:
+    return UsageEntry(
+        id=row["id"], at=from_micros(row["at"]), provider=row["provider"], kind=UsageKind(row["kind"]), model=row["model"],
+        profile=row["profile"], task_id=row["task_id"], run_id=row["run_id"], runs=row["runs"], requests=row["requests"],
+        tokens_in=row["tokens_in"], tokens_out=row["tokens_out"], cost_usd=row["cost_usd"], emergency=bool(row["emergency"]),
+        settled=bool(row["settled"]),
+    )
+
+
+def park_to_row(park: Park) -> dict[str, Any]:
+    return {"provider": park.provider, "until": to_micros(park.until), "reason": park.reason, "at": to_micros(park.at)}
+
+
+def park_from_row(row: Mapping[Any, Any]) -> Park:
+    return Park(row["provider"], from_micros(row["until"]), row["reason"], from_micros(row["at"]))

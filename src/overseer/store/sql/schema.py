@@ -110,3 +110,36 @@ runs = sa.Table(
     sa.Index("ix_runs_task", "task_id", "created_at"),
     sa.Index("ix_runs_status", "status"),
 )
+
+#: The usage ledger: one row per run or model call, taken from one provider (``acquire``, then ``settle``).
+usage = sa.Table(
+    "usage",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("at", Micros, nullable=False),
+    sa.Column("provider", sa.String(128), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("model", sa.String(256)),
+    sa.Column("profile", sa.String(128)),
+    sa.Column("task_id", sa.String(64)),
+    sa.Column("run_id", sa.String(64)),
+    sa.Column("runs", sa.Integer, nullable=False),
+    sa.Column("requests", sa.Integer, nullable=False),
+    sa.Column("tokens_in", sa.BigInteger, nullable=False),
+    sa.Column("tokens_out", sa.BigInteger, nullable=False),
+    sa.Column("cost_usd", sa.Float, nullable=False),
+    sa.Column("emergency", sa.Boolean, nullable=False),
+    sa.Column("settled", sa.Boolean, nullable=False),
+    sa.Index("ix_usage_provider_at", "provider", "at"),
+    sa.Index("ix_usage_task", "task_id"),
+)
+
+#: Providers that said their limit is reached: one row each, until ``until``.
+provider_parks = sa.Table(
+    "provider_parks",
+    metadata,
+    sa.Column("provider", sa.String(128), primary_key=True),
+    sa.Column("until", Micros, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("at", Micros, nullable=False),
+)

@@ -36,6 +36,7 @@ from overseer.ports import ImportSummary, TaskQuery
 from overseer.store.query import matches
 from overseer.store.sql import queries as q
 from overseer.store.sql.engine import make_engine, migrate
+from overseer.store.sql.ledger import LedgerMixin
 from overseer.store.sql.rows import dep_from_row, dep_to_row, event_from_row, task_from_row, task_to_row, to_micros
 from overseer.store.sql.runs import RunsMixin
 from overseer.store.sql.schema import deps, events, tasks
@@ -43,7 +44,7 @@ from overseer.store.sql.schema import deps, events, tasks
 _CHUNK = 500
 
 
-class SqlStore(RunsMixin):
+class SqlStore(RunsMixin, LedgerMixin):
     def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow, *, auto_migrate: bool = True) -> None:
         self._engine = engine
         self._clock = clock
@@ -278,6 +279,11 @@ class SqlStore(RunsMixin):
             stmt = stmt.where(events.c.task_id == task_id)
         with self._read() as conn:
             return [event_from_row(r) for r in conn.execute(stmt).mappings()]
+
+    def record_event(self, kind: str, *, actor: str, task_id: str | None = None, run_id: str | None = None,
+                     data: Mapping[str, Any] | None = None) -> None:
+        with self._write() as conn:
+            self._log(conn, kind, task_id, actor, data, run_id=run_id)
 
     def last_event_seq(self) -> int:
         """Polled many times a second by the supervisor, so it skips the pool and SQLAlchemy: one autocommit DBAPI
