@@ -10,9 +10,12 @@ from overseer.agents.registry import find_binary, get_harness, harness_version, 
 from overseer.config import STATE_DIR, database_url, find_root, load_config
 from overseer.domain import OverseerError
 from overseer.domain.runs import RunStatus
-from overseer.ports import RunStore
+from overseer.ports import ModelGateway, PriceBook, RunStore, UsageLedger
 from overseer.runner import Runner, RunnerState, profile_options
 from overseer.runtime.executor import LocalExecutor
+from overseer.scheduler import QuotaBook
+from overseer.scheduler.dispatch import TaskRouting
+from overseer.scheduler.gateway import RoutedGateway
 from overseer.service import Supervisor
 from overseer.store.memory import InMemoryStore
 from overseer.store.sql.store import SqlStore
@@ -64,8 +67,51 @@ def make_executor(sup: Supervisor) -> LocalExecutor:
     return LocalExecutor(sup.root, sup.root / STATE_DIR, sup.config.runtime, get_harness, lambda h: find_binary(h, dirs))
 
 
-def open_runner(sup: Supervisor, *, worker: str, on_change: Callable[[RunnerState], None] | None = None) -> Runner:
-    return Runner(sup, run_store(sup), make_executor(sup), worker=worker, on_change=on_change)
+def open_runner(sup: Supervisor, *, worker: str, on_change: Callable[[RunnerState], None] | None = None,
+                mode: str | None = None) -> Runner:
+    return Runner(sup, run_store(sup), make_executor(sup), task_routing(sup, mode=mode), worker=worker, on_change=on_change)
+
+
+def ledger(sup: Supervisor) -> UsageLedger:
+    """The usage ledger: in the same store (and transactions, and event log) as the tasks."""
+    store = sup.store
+    assert isinstance(store, SqlStore | InMemoryStore)
+    return store
+
+
+def quota_book(sup: Supervisor) -> QuotaBook:
+    return QuotaBook(ledger(sup), sup.config.providers)
+
+
+class _LazyPrices:
+    """LiteLLM's price map, loaded at the first price asked for (importing LiteLLM takes seconds)."""
+
+    def __init__(self) -> None:
+        self._book: PriceBook | None = None
+
+    def cost(self, model: str, tokens_in: int, tokens_out: int) -> float | None:
+        if self._book is None:
+            from overseer.llm.prices import LiteLLMPrices
+
+            self._book = LiteLLMPrices()
+        return self._book.cost(model, tokens_in, tokens_out)
+
+
+def price_book() -> PriceBook:
+    return _LazyPrices()
+
+
+def task_routing(sup: Supervisor, *, mode: str | None = None) -> TaskRouting:
+    return TaskRouting(sup.config, quota_book(sup), price_book(), mode=mode)
+
+
+def model_gateway(sup: Supervisor, *, actor: str = "gateway") -> ModelGateway:
+    """Direct model calls for reviews, plans and skills: routed, metered, falling back along the chain."""
+    from overseer.llm.transport import LiteLLMTransport
+
+    routing = task_routing(sup)
+    return RoutedGateway(sup.config, routing.router, routing.quota, LiteLLMTransport(), routing.prices or price_book(),
+                         os.environ.get, actor=actor)
 
 
 def run_store(sup: Supervisor) -> RunStore:

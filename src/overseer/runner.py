@@ -20,6 +20,8 @@ from overseer.domain import ClaimError, OverseerError, Task, TaskStatus, Validat
 from overseer.domain.prompt import build_prompt
 from overseer.domain.runs import AgentEvent, ExitReason, RateLimit, Run, RunStatus, status_for
 from overseer.ports import Executor, Limits, RunReport, RunRequest, RunStarted, RunStore, TaskQuery
+from overseer.scheduler import Decision, QuotaView
+from overseer.scheduler.dispatch import Taken, TaskRouting
 from overseer.service import Supervisor
 
 CONVENTION_FILES = ("AGENTS.md", "CLAUDE.md")
@@ -47,27 +49,33 @@ class RunnerState:
 
 
 class Runner:
-    def __init__(self, sup: Supervisor, runs: RunStore, executor: Executor, *, worker: str,
+    def __init__(self, sup: Supervisor, runs: RunStore, executor: Executor, routing: TaskRouting, *, worker: str,
                  clock: Callable[[], datetime] = utcnow, on_change: Callable[[RunnerState], None] | None = None) -> None:
-        self.sup, self.runs, self.executor, self.worker = sup, runs, executor, worker
+        self.sup, self.runs, self.executor, self.routing, self.worker = sup, runs, executor, routing, worker
         self.clock = clock
         self.on_change = on_change
         self.state = RunnerState()
         self.base = ""
         self._wake = asyncio.Event()
         self._pools: Counter[str] = Counter()
+        self._live: dict[str, str | None] = {}  # run id -> provider, for the providers' pools
+        self._usage: dict[str, str] = {}  # run id -> its ledger entry
+        self._unusable: dict[str, str] = {}  # profile -> why it cannot run on this machine
         self._seen_seq = 0
-        self._parked: dict[str, datetime] = {}  # profile -> when its provider said the limit resets (issue: persist per provider)
 
     # -- set-up --------------------------------------------------------------------------------------
-    def profile_for(self, task: Task) -> str | None:
-        profiles = self.sup.config.profiles
-        if task.profile:
-            return task.profile
-        default = self.sup.config.runtime.default_profiles.get(task.work_type)
-        if default:
-            return default
-        return next(iter(profiles)) if len(profiles) == 1 else None
+    def _view(self) -> QuotaView:
+        full = frozenset(n for n, p in self.sup.config.profiles.items() if self._pools[n] >= p.pool)
+        return self.routing.quota.view(busy=self.routing.busy(self._live), busy_profiles=full, unusable=self._unusable)
+
+    def route(self, task: Task, view: QuotaView | None = None) -> Decision:
+        """Where ``task`` would go now (a failed earlier attempt cascades from the profile it ran on)."""
+        previous = None
+        if task.attempts:
+            last = self.runs.list_runs(task_id=task.id, limit=1)
+            # a rate-limited run said nothing of the task's difficulty: route again by the rule, not up the cascade
+            previous = last[0].profile if last and last[0].exit_reason != ExitReason.RATE_LIMITED else None
+        return self.routing.route(task, view or self._view(), previous)
 
     def _profile(self, name: str) -> ProfileConfig:
         try:
@@ -77,16 +85,22 @@ class Runner:
             raise ValidationError("profile", f"unknown profile {name!r} (profiles in overseer.yaml: {known})") from None
 
     def preflight(self) -> str:
-        """Check the repository and every profile the ready work needs; raise before anything starts."""
+        """Check the repository and the profiles: one written in overseer.yaml (or pinned) that cannot run here is an
+        error before anything starts; a reference profile that cannot (no CLI, no key) is left out of routing, and
+        the reason shows where work waits."""
         self.base = self.executor.check(self.sup.config.runtime.base_branch)
-        needed = {p for p in (self.profile_for(t) for t in self.sup.ready()) if p}
-        needed |= set(self.sup.config.runtime.default_profiles.values())
-        for name in sorted(needed):
-            prof = self._profile(name)
+        pinned = {p for p in (self.routing.pinned(t) for t in self.sup.ready()) if p}
+        pinned |= set(self.sup.config.runtime.default_profiles.values())
+        for name in sorted(pinned):
+            self._profile(name)
+        self._unusable = {}
+        for name, prof in self.sup.config.profiles.items():
             try:
                 self.executor.check_profile(prof.harness, prof.env, profile_options(prof))
             except OverseerError as err:
-                raise ValidationError(f"profiles.{name}", str(err)) from None
+                if name in pinned or not self.sup.config.is_builtin(name):
+                    raise ValidationError(f"profiles.{name}", str(err)) from None
+                self._unusable[name] = str(err).split("\n")[0]
         return self.base
 
     def recover(self) -> list[Run]:
@@ -147,48 +161,53 @@ class Runner:
         if len(active) >= limit:
             self._seen_seq = self.sup.last_event_seq()
             return 0
-        room = {name: prof.pool - self._pools[name] for name, prof in self.sup.config.profiles.items()}
-        picked = await asyncio.to_thread(self._claim_batch, limit - len(active), room)
+        picked = await asyncio.to_thread(self._claim_batch, limit - len(active))
         for run, task, name, prof in picked:
-            self._pools[name] += 1
             self.state.active[run.id] = run
             active[run.id] = asyncio.create_task(self._execute(run, task, name, prof))
         if picked:
             self._changed()
         return len(picked)
 
-    def _claim_batch(self, free: int, room: dict[str, int]) -> list[tuple[Run, Task, str, ProfileConfig]]:
+    def _claim_batch(self, free: int) -> list[tuple[Run, Task, str, ProfileConfig]]:
         self._seen_seq = self.sup.last_event_seq()
         picked: list[tuple[Run, Task, str, ProfileConfig]] = []
-        # enough candidates to fill the free slots even when some are skipped (full pools, parked profiles)
+        view = self._view()
+        # enough candidates to fill the free slots even when some must wait (full pools, windows, parked providers)
         for task in self.sup.ready(free * 4 + 16):
             if len(picked) >= free:
                 break
-            name = self.profile_for(task)
-            if name is None:
-                self.state.skipped[task.id] = "no profile: pin one with --profile or set runtime.default_profiles"
+            decision = self.route(task, view)
+            run_id = new_run_id()
+            taken = self.routing.take(task, decision, run_id) if decision.usable else None
+            if taken is None:
+                filled = f"the windows filled meanwhile ({decision.reason})"
+                self.state.skipped[task.id] = filled if decision.usable else decision.reason
                 continue
-            prof = self.sup.config.profiles.get(name)
-            if prof is None:
-                self.state.skipped[task.id] = f"unknown profile {name!r}"
-                continue
-            if room.get(name, 0) <= 0:
-                continue
-            parked_until = self._parked.get(name)
-            if parked_until is not None and parked_until > self.clock():
-                self.state.skipped[task.id] = f"profile {name} is rate limited until {parked_until.isoformat(timespec='seconds')}"
-                continue
-            run = Run(id=new_run_id(), task_id=task.id, profile=name, harness=prof.harness, attempt=task.attempts + 1,
-                      worker=self.worker, created_at=self.clock())
-            try:
-                running = self.runs.start_run(task.id, run, worker=self.worker, lease_seconds=self.sup.config.claims.lease_seconds)
-            except ClaimError:
-                continue
-            if running is None:
-                continue
-            room[name] -= 1
-            picked.append((run, running, name, prof))
+            started = self._start(task, taken, run_id)
+            if started is not None:
+                picked.append(started)
+                view = self._view()
         return picked
+
+    def _start(self, task: Task, taken: Taken, run_id: str) -> tuple[Run, Task, str, ProfileConfig] | None:
+        name = taken.option.profile
+        prof = self.sup.config.profiles[name]
+        run = Run(id=run_id, task_id=task.id, profile=name, harness=prof.harness, attempt=task.attempts + 1,
+                  worker=self.worker, created_at=self.clock())
+        try:
+            running = self.runs.start_run(task.id, run, worker=self.worker, lease_seconds=self.sup.config.claims.lease_seconds)
+        except ClaimError:
+            running = None
+        if running is None:
+            self.routing.quota.ledger.cancel(taken.entry.id)
+            return None
+        self.sup.store.record_event("routing.decided", actor=self.worker, task_id=task.id, run_id=run.id, data=taken.event_data())
+        self._pools[name] += 1
+        self._live[run.id] = taken.option.provider
+        self._usage[run.id] = taken.entry.id
+        self.state.skipped.pop(task.id, None)
+        return run, running, name, prof
 
     def _request(self, run: Run, task: Task, prof: ProfileConfig) -> RunRequest:
         return RunRequest(
@@ -237,6 +256,7 @@ class Runner:
             report = RunReport(reason=ExitReason.SPAWN_ERROR, error=f"internal error: {type(err).__name__}: {err}")
         finally:
             self._pools[name] -= 1
+            self._live.pop(run.id, None)
         try:
             # store writes and worktree clean-up off the event loop, so live runs' output keeps flowing meanwhile
             await asyncio.to_thread(self._finish, run, task, report)
@@ -258,20 +278,35 @@ class Runner:
             "cost_usd": report.cost_usd, "turns": report.turns, "session_id": report.session_id, "error": report.error,
             "ended_at": self.clock(),
         }
+        entry = self._usage.pop(run.id, None)
+        if entry is not None:
+            changes["cost_usd"] = self.routing.settle(entry, model=self.sup.config.profiles[run.profile].model, tokens_in=report.tokens_in,
+                                                      tokens_out=report.tokens_out, reported_cost=report.cost_usd, turns=report.turns)
         done = self.runs.update_run(run.id, changes, actor=self.worker, event="run.finished")
         self.state.active.pop(run.id, None)
         self.state.finished.append(done)
         attempts = task.attempts + 1  # the claimed task: only the run that holds it changes its attempts
         counted = {"attempts": attempts}
+        spent, cap = self.routing.task_cost(task.id), task.budget.max_cost_usd
         if status == RunStatus.SUCCEEDED:
             self.sup.set_status(task.id, TaskStatus.VERIFYING, actor=self.worker, reason=f"run {run.id} succeeded", changes=counted)
             self.sup.set_status(task.id, TaskStatus.AWAITING_APPROVAL, actor=self.worker,
                                 reason=f"branch {done.branch} at {report.head_commit} awaits verification and landing")
+        elif cap is not None and spent >= cap:
+            why = (f"cost budget spent: ${spent:.2f} of ${cap:.2f} after run {run.id} ended {report.reason.value}; "
+                   "a person decides: raise budget.max_cost_usd and reopen, or close it")
+            self.sup.set_status(task.id, TaskStatus.ESCALATED, actor=self.worker, reason=why, changes=counted)
+            self.sup.store.record_event("task.escalated", actor=self.worker, task_id=task.id, run_id=run.id,
+                                        data={"why": "cost_budget", "spent_usd": round(spent, 6), "budget_usd": cap})
+            self.executor.discard(run.id, delete_branch=False)
         elif report.reason == ExitReason.RATE_LIMITED:
             until = report.rate_limit_reset_at or self.clock() + timedelta(seconds=RATE_LIMIT_PARK_SECONDS)
-            self._parked[run.profile] = until
-            self.runs.update_run(run.id, {}, actor=self.worker, event="profile.parked")
-            why = f"run {run.id} was rate limited; profile {run.profile} parked until {until.isoformat(timespec='seconds')}"
+            provider = self.sup.config.profiles[run.profile].provider
+            if provider is not None:
+                self.routing.quota.ledger.park(provider, until, f"run {run.id} ({run.profile}) was rate limited", actor=self.worker)
+            else:
+                self._unusable[run.profile] = f"rate limited until {until.isoformat(timespec='seconds')}"  # no provider to park
+            why = f"run {run.id} was rate limited; {provider or run.profile} parked until {until.isoformat(timespec='seconds')}"
             self.sup.set_status(task.id, TaskStatus.OPEN, actor=self.worker, reason=why, changes=counted)
             self.executor.discard(run.id, delete_branch=False)
         elif attempts < task.budget.max_attempts:

@@ -43,6 +43,7 @@ class NewTask:
     blocked_by: tuple[str, ...] = ()
     profile: str | None = None
     max_attempts: int | None = None
+    max_cost_usd: float | None = None
     hold: str | None = None
 
 
@@ -98,7 +99,8 @@ class Supervisor:
             priority=d.priority if new.priority is None else new.priority,
             work_type=new.work_type or d.work_type, complexity=new.complexity or d.complexity,
             labels=tuple(new.labels), acceptance=tuple(new.acceptance), file_hints=tuple(new.file_hints),
-            budget=Budget(max_attempts=new.max_attempts or d.max_attempts), profile=new.profile, hold=new.hold,
+            budget=Budget(max_attempts=new.max_attempts or d.max_attempts, max_cost_usd=new.max_cost_usd),
+            profile=new.profile, hold=new.hold,
         )
         for length in (4, 5, 6, 8):
             task = Task(id=new_task_id(new.title, length=length), **base)  # type: ignore[arg-type]

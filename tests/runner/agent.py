@@ -6,6 +6,7 @@
     hang              print one line, then sleep (a stall)
     commit FILE       write FILE and commit it itself
     nothing           succeed without changing anything
+    limit             answer as a provider at its limit (a failed result saying 429)
 """
 
 import json
@@ -39,6 +40,9 @@ elif action == "commit":
     result(True)
 elif action == "fail":
     result(False)
+    sys.exit(1)
+elif action == "limit":
+    print(json.dumps({"type": "result", "success": False, "result": "API Error: 429 rate limit reached for requests"}), flush=True)
     sys.exit(1)
 elif action == "crash":
     sys.exit(3)

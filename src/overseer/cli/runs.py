@@ -37,6 +37,9 @@ def run(
         int | None, typer.Option("--max-parallel", "-j", min=1, help="Runs at a time (default: runtime.max_parallel).")
     ] = None,
     worker: Annotated[str | None, typer.Option("--worker", "-w", help="Name of this supervisor in claims and events.")] = None,
+    mode: Annotated[
+        str | None, typer.Option("--mode", help="Routing mode: frugal, balanced, performance or max (default: routing.mode).")
+    ] = None,
     as_json: JsonFlag = False,
     repo: RepoOpt = None,
 ) -> None:
@@ -55,7 +58,7 @@ def run(
                     seen.append(r.id)
 
         seen: list[str] = []
-        runner = open_runner(sup, worker=worker or f"{actor()}@overseer", on_change=changed)
+        runner = open_runner(sup, worker=worker or f"{actor()}@overseer", on_change=changed, mode=mode)
         try:
             if live is not None:
                 with live:

@@ -37,6 +37,7 @@ def add(
     blocked_by: Annotated[list[str] | None, typer.Option("--blocked-by", "--after", help="Task that must be done first (repeat).")] = None,
     profile: Annotated[str | None, typer.Option("--profile", help="Pin an agent profile.")] = None,
     max_attempts: Annotated[int | None, typer.Option("--max-attempts", min=1)] = None,
+    max_cost: Annotated[float | None, typer.Option("--max-cost", min=0.0, help="Dollars over all runs; then a person decides.")] = None,
     hold: Annotated[str | None, typer.Option("--hold", help="Hold behind an approval gate with this reason.")] = None,
     as_json: JsonFlag = False,
     repo: RepoOpt = None,
@@ -45,7 +46,8 @@ def add(
     with supervisor(as_json, repo) as sup:
         new = NewTask(title=title, body=body, kind=kind or "task", priority=priority, work_type=work_type, complexity=complexity,
                       labels=tuple(label or ()), acceptance=tuple(accept or ()), file_hints=tuple(file or ()), parent=parent,
-                      blocked_by=tuple(blocked_by or ()), profile=profile, max_attempts=max_attempts, hold=hold)
+                      blocked_by=tuple(blocked_by or ()), profile=profile, max_attempts=max_attempts,
+                      max_cost_usd=max_cost, hold=hold)
         task = sup.create_task(new, actor=actor())
     if as_json:
         emit_json(task_dict(task))
