@@ -32,6 +32,7 @@ harnesses:
 bench: $(STAMP) services
 	$(BIN)/python bench/graph.py
 	$(BIN)/python bench/dispatch.py
+	$(BIN)/python bench/routing.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
