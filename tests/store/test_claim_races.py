@@ -4,15 +4,14 @@ claim can expire mid-race; a "database is locked" error in any racer fails the t
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from typing import Any
 
 import pytest
+from tests.store.racing import racing_pool, start_line
 
 from overseer.domain import Task
 from overseer.ports import TaskStore
@@ -93,21 +92,13 @@ def test_threads_racing_to_claim_one_task_leave_exactly_one_winner(store: TaskSt
 
 
 # -- processes -------------------------------------------------------------------------------------
-_barrier: Any = None  # set in each racing process by ``_join_race``
-
-
-def _join_race(barrier: Any) -> None:
-    global _barrier
-    _barrier = barrier
-
-
 def race_in_process(url: str, worker: str) -> tuple[int, bool, list[str]]:
     """One racer: its own store on its own engine, a claim on the shared task, then claim_next until nothing is left."""
     store = SqlStore(make_engine(url))
     try:
-        _barrier.wait(timeout=60)
+        start_line()
         won_shared = store.claim(SHARED, worker, LEASE) is not None
-        _barrier.wait(timeout=60)
+        start_line()
         return os.getpid(), won_shared, claim_all(store, worker)
     finally:
         store.close()
@@ -116,8 +107,7 @@ def race_in_process(url: str, worker: str) -> tuple[int, bool, list[str]]:
 @pytest.fixture(scope="module")
 def racing_processes() -> Iterator[ProcessPoolExecutor]:
     """``N_PROCESSES`` spawned processes that start each race together; shared by the SQLite and PostgreSQL runs."""
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(N_PROCESSES, mp_context=ctx, initializer=_join_race, initargs=(ctx.Barrier(N_PROCESSES),)) as pool:
+    with racing_pool(N_PROCESSES) as pool:
         yield pool
 
 

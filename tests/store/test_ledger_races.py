@@ -4,7 +4,6 @@ in any racer fails the test."""
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 from collections.abc import Iterator
@@ -13,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from tests.store.racing import racing_pool, start_line
 
 from overseer.domain.usage import Unit, UsageEntry, Window
 from overseer.store.sql.engine import make_engine
@@ -63,19 +63,11 @@ def test_fifty_threads_racing_for_the_last_three_slots_never_overrun_the_window(
 
 
 # -- processes -------------------------------------------------------------------------------------
-_barrier: Any = None  # set in each racing process by ``_join_race``
-
-
-def _join_race(barrier: Any) -> None:
-    global _barrier
-    _barrier = barrier
-
-
 def race_in_process(url: str, name: str, at: datetime, racers: int) -> tuple[int, list[str]]:
     """One process: its own store on its own engine, ``racers`` threads acquiring once the other processes are ready."""
     store = SqlStore(make_engine(url))
     try:
-        _barrier.wait(timeout=60)
+        start_line()
         return os.getpid(), race(store, name, at, racers)
     finally:
         store.close()
@@ -83,8 +75,7 @@ def race_in_process(url: str, name: str, at: datetime, racers: int) -> tuple[int
 
 @pytest.fixture(scope="module")
 def racing_processes() -> Iterator[ProcessPoolExecutor]:
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(N_PROCESSES, mp_context=ctx, initializer=_join_race, initargs=(ctx.Barrier(N_PROCESSES),)) as pool:
+    with racing_pool(N_PROCESSES) as pool:
         yield pool
 
 
