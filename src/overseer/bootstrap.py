@@ -10,6 +10,7 @@ from overseer.agents.registry import find_binary, get_harness, harness_version, 
 from overseer.config import STATE_DIR, database_url, find_root, load_config
 from overseer.domain import OverseerError
 from overseer.domain.runs import RunStatus
+from overseer.llm import LiteLLMPrices, LiteLLMTransport
 from overseer.ports import ModelGateway, PriceBook, RunStore, UsageLedger
 from overseer.runner import Runner, RunnerState, profile_options
 from overseer.runtime.executor import LocalExecutor
@@ -83,22 +84,9 @@ def quota_book(sup: Supervisor) -> QuotaBook:
     return QuotaBook(ledger(sup), sup.config.providers)
 
 
-class _LazyPrices:
-    """LiteLLM's price map, loaded at the first price asked for (importing LiteLLM takes seconds)."""
-
-    def __init__(self) -> None:
-        self._book: PriceBook | None = None
-
-    def cost(self, model: str, tokens_in: int, tokens_out: int) -> float | None:
-        if self._book is None:
-            from overseer.llm.prices import LiteLLMPrices
-
-            self._book = LiteLLMPrices()
-        return self._book.cost(model, tokens_in, tokens_out)
-
-
 def price_book() -> PriceBook:
-    return _LazyPrices()
+    """LiteLLM's bundled price map; LiteLLM itself is imported at the first price asked for (it takes seconds)."""
+    return LiteLLMPrices()
 
 
 def task_routing(sup: Supervisor, *, mode: str | None = None) -> TaskRouting:
@@ -107,8 +95,6 @@ def task_routing(sup: Supervisor, *, mode: str | None = None) -> TaskRouting:
 
 def model_gateway(sup: Supervisor, *, actor: str = "gateway") -> ModelGateway:
     """Direct model calls for reviews, plans and skills: routed, metered, falling back along the chain."""
-    from overseer.llm.transport import LiteLLMTransport
-
     routing = task_routing(sup)
     return RoutedGateway(sup.config, routing.router, routing.quota, LiteLLMTransport(), routing.prices or price_book(),
                          os.environ.get, actor=actor)

@@ -12,7 +12,7 @@ import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from overseer.config import ProfileConfig
@@ -27,7 +27,6 @@ from overseer.service import Supervisor
 CONVENTION_FILES = ("AGENTS.md", "CLAUDE.md")
 CONVENTIONS_MAX_CHARS = 8_000
 LIVE = (RunStatus.STARTING, RunStatus.RUNNING)
-RATE_LIMIT_PARK_SECONDS = 60.0
 
 
 def profile_options(prof: ProfileConfig) -> dict[str, object]:
@@ -65,17 +64,15 @@ class Runner:
 
     # -- set-up --------------------------------------------------------------------------------------
     def _view(self) -> QuotaView:
-        full = frozenset(n for n, p in self.sup.config.profiles.items() if self._pools[n] >= p.pool)
-        return self.routing.quota.view(busy=self.routing.busy(self._live), busy_profiles=full, unusable=self._unusable)
+        return self.routing.quota.view(busy=self.routing.busy(self._live), busy_profiles=self._full_profiles(), unusable=self._unusable)
+
+    def _full_profiles(self) -> frozenset[str]:
+        return frozenset(n for n, p in self.sup.config.profiles.items() if self._pools[n] >= p.pool)
 
     def route(self, task: Task, view: QuotaView | None = None) -> Decision:
         """Where ``task`` would go now (a failed earlier attempt cascades from the profile it ran on)."""
-        previous = None
-        if task.attempts:
-            last = self.runs.list_runs(task_id=task.id, limit=1)
-            # a rate-limited run said nothing of the task's difficulty: route again by the rule, not up the cascade
-            previous = last[0].profile if last and last[0].exit_reason != ExitReason.RATE_LIMITED else None
-        return self.routing.route(task, view or self._view(), previous)
+        last = self.runs.list_runs(task_id=task.id, limit=1) if task.attempts else []
+        return self.routing.route(task, view or self._view(), last[0] if last else None)
 
     def _profile(self, name: str) -> ProfileConfig:
         try:
@@ -187,7 +184,7 @@ class Runner:
             started = self._start(task, taken, run_id)
             if started is not None:
                 picked.append(started)
-                view = self._view()
+                view = self.routing.quota.refreshed(view, taken.option.provider, self.routing.busy(self._live), self._full_profiles())
         return picked
 
     def _start(self, task: Task, taken: Taken, run_id: str) -> tuple[Run, Task, str, ProfileConfig] | None:
@@ -287,7 +284,8 @@ class Runner:
         self.state.finished.append(done)
         attempts = task.attempts + 1  # the claimed task: only the run that holds it changes its attempts
         counted = {"attempts": attempts}
-        spent, cap = self.routing.task_cost(task.id), task.budget.max_cost_usd
+        cap = task.budget.max_cost_usd
+        spent = self.routing.task_cost(task.id) if cap is not None else 0.0  # a ledger query only for tasks with a budget
         if status == RunStatus.SUCCEEDED:
             self.sup.set_status(task.id, TaskStatus.VERIFYING, actor=self.worker, reason=f"run {run.id} succeeded", changes=counted)
             self.sup.set_status(task.id, TaskStatus.AWAITING_APPROVAL, actor=self.worker,
@@ -300,11 +298,10 @@ class Runner:
                                         data={"why": "cost_budget", "spent_usd": round(spent, 6), "budget_usd": cap})
             self.executor.discard(run.id, delete_branch=False)
         elif report.reason == ExitReason.RATE_LIMITED:
-            until = report.rate_limit_reset_at or self.clock() + timedelta(seconds=RATE_LIMIT_PARK_SECONDS)
             provider = self.sup.config.profiles[run.profile].provider
-            if provider is not None:
-                self.routing.quota.ledger.park(provider, until, f"run {run.id} ({run.profile}) was rate limited", actor=self.worker)
-            else:
+            until = self.routing.quota.park_rate_limited(provider, report.rate_limit_reset_at,
+                                                         f"run {run.id} ({run.profile}) was rate limited", actor=self.worker)
+            if provider is None:
                 self._unusable[run.profile] = f"rate limited until {until.isoformat(timespec='seconds')}"  # no provider to park
             why = f"run {run.id} was rate limited; {provider or run.profile} parked until {until.isoformat(timespec='seconds')}"
             self.sup.set_status(task.id, TaskStatus.OPEN, actor=self.worker, reason=why, changes=counted)

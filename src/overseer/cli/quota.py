@@ -11,7 +11,6 @@ from rich.table import Table
 from overseer.bootstrap import quota_book, run_store, task_routing
 from overseer.cli.common import JsonFlag, RepoOpt, actor, emit_json, fail, out, supervisor
 from overseer.domain import utcnow
-from overseer.domain.runs import ExitReason
 from overseer.domain.usage import format_duration, parse_duration
 from overseer.ports import COST_GROUPS
 
@@ -121,8 +120,7 @@ def route(
         task = sup.get(task_id)
         routing = task_routing(sup, mode=mode)
         last = run_store(sup).list_runs(task_id=task.id, limit=1) if task.attempts else []
-        previous = last[0].profile if last and last[0].exit_reason != ExitReason.RATE_LIMITED else None
-        decision = routing.route(task, routing.quota.view(), previous)
+        decision = routing.route(task, routing.quota.view(), last[0] if last else None)
     if as_json:
         emit_json({"task": task.id, **decision.dict()})
         return

@@ -8,12 +8,14 @@ tokens and dollars settle the entry when it ends, priced from the harness's own 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from overseer.config import OverseerConfig
 from overseer.config.providers import MODES
 from overseer.domain import Task, ValidationError
+from overseer.domain.runs import ExitReason, Run
 from overseer.domain.usage import UsageEntry, UsageKind
 from overseer.ports import PriceBook
 from overseer.scheduler.quota import QuotaBook
@@ -44,11 +46,13 @@ class TaskRouting:
     def pinned(self, task: Task) -> str | None:
         return task.profile or self.config.runtime.default_profiles.get(task.work_type)
 
-    def route(self, task: Task, view: QuotaView, previous_profile: str | None = None) -> Decision:
+    def route(self, task: Task, view: QuotaView, last_run: Run | None = None) -> Decision:
+        """Where ``task`` goes now. A failed ``last_run`` sends it up the cascade from that run's profile; a rate-limited
+        one said nothing of the task's difficulty, so the task is routed by its rule again."""
         pin = self.pinned(task)
         if pin is None:
-            req = RouteRequest(task.work_type, task.complexity, attempt=task.attempts + 1, previous_profile=previous_profile,
-                               mode=self.mode)
+            previous = last_run.profile if last_run is not None and last_run.exit_reason != ExitReason.RATE_LIMITED else None
+            req = RouteRequest(task.work_type, task.complexity, attempt=task.attempts + 1, previous_profile=previous, mode=self.mode)
             return self.router.decide(req, view)
         prof = self.config.profiles.get(pin)
         if prof is None:
@@ -82,8 +86,4 @@ class TaskRouting:
 
     def busy(self, live: Mapping[str, str | None]) -> dict[str, int]:
         """Live runs per provider, from {run id: provider}."""
-        counts: dict[str, int] = {}
-        for provider in live.values():
-            if provider is not None:
-                counts[provider] = counts.get(provider, 0) + 1
-        return counts
+        return dict(Counter(p for p in live.values() if p is not None))

@@ -9,7 +9,7 @@ so does any other failure. Nothing on the chain with room: ``QuotaExhausted`` wi
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from overseer.config import OverseerConfig, ProfileConfig
 from overseer.domain import ModelError, QuotaExhausted, RateLimited, WorkType, utcnow
@@ -18,8 +18,6 @@ from overseer.domain.usage import UsageKind
 from overseer.ports import ModelCall, ModelReply, ModelTarget, ModelTransport, PriceBook, RawReply
 from overseer.scheduler.quota import QuotaBook
 from overseer.scheduler.router import Option, Router, RouteRequest
-
-PARK_SECONDS_WITHOUT_RESET = 60.0
 
 
 def target_for(name: str, prof: ProfileConfig, env: Callable[[str], str | None]) -> ModelTarget:
@@ -66,9 +64,7 @@ class RoutedGateway:
                 raw = self.transport.complete(target, call)
             except RateLimited as err:
                 self.quota.ledger.cancel(entry.id)
-                until = err.reset_at if isinstance(err.reset_at, datetime) else self.clock() + timedelta(seconds=PARK_SECONDS_WITHOUT_RESET)
-                if opt.provider is not None:
-                    self.quota.ledger.park(opt.provider, until, f"429 from {opt.profile}: {err}", actor=self.actor)
+                until = self.quota.park_rate_limited(opt.provider, err.reset_at, f"429 from {opt.profile}: {err}", actor=self.actor)
                 tried.append(f"{opt.profile}: rate limited until {until.isoformat(timespec='seconds')}")
                 continue
             except ModelError as err:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from overseer.config.providers import ProviderConfig
 from overseer.domain import utcnow
@@ -17,6 +17,7 @@ from overseer.ports import UsageLedger
 from overseer.scheduler.router import ProviderState, QuotaView
 
 UNMETERED = "unmetered"  # the ledger's provider for profiles that name none (costs are still recorded)
+PARK_WITHOUT_RESET_SECONDS = 60.0  # a rate limit that did not say when it resets parks its provider this long
 
 
 @dataclass(frozen=True)
@@ -65,17 +66,28 @@ class QuotaBook:
         """A snapshot for the router; ``busy`` counts live runs per provider (against its pool)."""
         now = self.clock()
         parks = self.ledger.parks(now)
-        states = {}
-        for name, conf in self.providers.items():
-            uses = self.usage(name, now)
-            probe = UsageEntry(id="probe", at=now, provider=name, runs=1, requests=1)
-            fullest = max(uses, key=lambda u: u.percent, default=None)
-            states[name] = ProviderState(
-                name, percent=fullest.percent if fullest else 0.0, room=fits(probe, uses, self._ceiling(name, True)),
-                reserve_room=fits(probe, uses, 1.0), parked_until=parks[name].until if name in parks else None,
-                busy=(busy or {}).get(name, 0) >= conf.pool, reserve_percent=conf.buffer_percent,
-                resets_at=min((u.resets_at for u in uses if u.resets_at and u.percent >= 100 - conf.buffer_percent), default=None))
+        states = {name: self._state(name, now, parks, busy or {}) for name in self.providers}
         return QuotaView(states, busy_profiles, dict(unusable or {}))
+
+    def refreshed(self, view: QuotaView, provider: str | None, busy: Mapping[str, int],
+                  busy_profiles: frozenset[str]) -> QuotaView:
+        """``view`` after one more dispatch to ``provider``: only that provider's state is read again."""
+        states = dict(view.providers)
+        if provider in self.providers:
+            now = self.clock()
+            states[provider] = self._state(provider, now, self.ledger.parks(now), busy)
+        return QuotaView(states, busy_profiles, view.unusable)
+
+    def _state(self, name: str, now: datetime, parks: Mapping[str, Park], busy: Mapping[str, int]) -> ProviderState:
+        conf = self.providers[name]
+        uses = self.usage(name, now)
+        probe = UsageEntry(id="probe", at=now, provider=name, runs=1, requests=1)
+        fullest = max(uses, key=lambda u: u.percent, default=None)
+        return ProviderState(
+            name, percent=fullest.percent if fullest else 0.0, room=fits(probe, uses, self._ceiling(name, True)),
+            reserve_room=fits(probe, uses, 1.0), parked_until=parks[name].until if name in parks else None,
+            busy=busy.get(name, 0) >= conf.pool, reserve_percent=conf.buffer_percent,
+            resets_at=min((u.resets_at for u in uses if u.resets_at and u.percent >= 100 - conf.buffer_percent), default=None))
 
     def acquire(self, provider: str | None, *, kind: UsageKind, emergency: bool, profile: str | None = None, model: str | None = None,
                 task_id: str | None = None, run_id: str | None = None) -> UsageEntry | None:
@@ -89,6 +101,14 @@ class QuotaBook:
         if name in self.ledger.parks(entry.at):
             return None
         return self.ledger.acquire(entry, conf.all_windows(), ceiling=self._ceiling(name, not emergency))
+
+    def park_rate_limited(self, provider: str | None, reset_at: object, reason: str, *, actor: str) -> datetime:
+        """Park ``provider`` until the reset time a rate limit gave (else a minute from now); the time it ends.
+        Nothing is parked for a profile without a provider: the caller keeps it off some other way."""
+        until = reset_at if isinstance(reset_at, datetime) else self.clock() + timedelta(seconds=PARK_WITHOUT_RESET_SECONDS)
+        if provider is not None:
+            self.ledger.park(provider, until, reason, actor=actor)
+        return until
 
     def status(self) -> list[WindowStatus]:
         now = self.clock()

@@ -18,7 +18,6 @@ from overseer.config.providers import ChainEntry, RoutingConfig, RuleConfig
 from overseer.domain import Complexity, WorkType
 
 _LEVELS = (Complexity.SIMPLE, Complexity.MEDIUM, Complexity.COMPLEX)
-BUSY = " pool full"
 
 
 @dataclass(frozen=True)
@@ -143,14 +142,15 @@ class Router:
         waits: list[datetime] = []
         spill = self.routing.mode_config(req.mode or self.routing.mode).when_busy == "next"
         for opt in options:
-            why = self.why_not(opt, view, req.emergency)
-            if why is None:
+            block = self._block(opt, view, req.emergency)
+            if block is None:
                 if all(u.profile != opt.profile for u in usable):
                     usable.append(opt)
                 continue
+            why, only_busy = block
             if not usable:
                 passed.append(why)
-                if why.endswith(BUSY) and not spill:
+                if only_busy and not spill:
                     # a busy pool frees in minutes: wait for it rather than spend on the next step of the chain
                     return Decision((), f"waiting for a slot ({source}): " + "; ".join(passed), cascaded)
             state = view.state(opt.provider)
@@ -172,18 +172,24 @@ class Router:
     @staticmethod
     def why_not(opt: Option, view: QuotaView, emergency: bool = False) -> str | None:
         """Why ``opt`` cannot take work now, or None when it can."""
+        block = Router._block(opt, view, emergency)
+        return block[0] if block is not None else None
+
+    @staticmethod
+    def _block(opt: Option, view: QuotaView, emergency: bool) -> tuple[str, bool] | None:
+        """Why ``opt`` cannot take work now, and whether only its full pool stops it (a slot frees in minutes)."""
         state = view.state(opt.provider)
         name = opt.provider or opt.profile
         if opt.profile in view.unusable:
-            return f"{opt.profile} unusable here ({view.unusable[opt.profile]})"
+            return f"{opt.profile} unusable here ({view.unusable[opt.profile]})", False
         if state.parked_until is not None:
-            return f"{name} parked until {state.parked_until.strftime('%Y-%m-%d %H:%M')}Z"
+            return f"{name} parked until {state.parked_until.strftime('%Y-%m-%d %H:%M')}Z", False
         if opt.under_percent is not None and state.percent >= opt.under_percent:
-            return f"{name} window at {state.percent:.0f} % > {opt.under_percent:.0f} %"
+            return f"{name} window at {state.percent:.0f} % > {opt.under_percent:.0f} %", False
         if not state.reserve_room:
-            return f"{name} window full"
+            return f"{name} window full", False
         if not state.room and not (opt.emergency or emergency):
-            return f"{name} window at {state.percent:.0f} %, keeping its {state.reserve_percent:.0f} % reserve"
+            return f"{name} window at {state.percent:.0f} %, keeping its {state.reserve_percent:.0f} % reserve", False
         if state.busy or opt.profile in view.busy_profiles:
-            return f"{name}{BUSY}"
+            return f"{name} pool full", True
         return None
