@@ -8,18 +8,23 @@ from pathlib import Path
 
 from overseer.agents.registry import find_binary, get_harness, harness_version, known_harnesses
 from overseer.config import STATE_DIR, database_url, find_root, load_config
-from overseer.domain import OverseerError
+from overseer.domain import OverseerError, ValidationError
 from overseer.domain.runs import RunStatus
+from overseer.gate import Approvals, Gatekeeper
 from overseer.llm import LiteLLMPrices, LiteLLMTransport
-from overseer.ports import ModelGateway, PriceBook, RunStore, UsageLedger
+from overseer.notify import AppriseNotifier, NullNotifier
+from overseer.ports import ModelGateway, Notifier, PriceBook, RunStore, UsageLedger
 from overseer.runner import Runner, RunnerState, profile_options
 from overseer.runtime.executor import LocalExecutor
+from overseer.runtime.integration import GitIntegrator
 from overseer.scheduler import QuotaBook
 from overseer.scheduler.dispatch import TaskRouting
 from overseer.scheduler.gateway import RoutedGateway
 from overseer.service import Supervisor
 from overseer.store.memory import InMemoryStore
 from overseer.store.sql.store import SqlStore
+from overseer.verify import build_stages
+from overseer.verify.pipeline import Pipeline
 
 
 def open_supervisor(root: Path | None = None) -> Supervisor:
@@ -69,8 +74,44 @@ def make_executor(sup: Supervisor) -> LocalExecutor:
 
 
 def open_runner(sup: Supervisor, *, worker: str, on_change: Callable[[RunnerState], None] | None = None,
-                mode: str | None = None) -> Runner:
-    return Runner(sup, run_store(sup), make_executor(sup), task_routing(sup, mode=mode), worker=worker, on_change=on_change)
+                mode: str | None = None, notifier: Notifier | None = None) -> Runner:
+    executor, routing = make_executor(sup), task_routing(sup, mode=mode)
+    gate = open_gatekeeper(sup, actor=worker, executor=executor, notifier=notifier, routing=routing)
+    return Runner(sup, run_store(sup), executor, routing, gate, worker=worker, on_change=on_change)
+
+
+# -- verification, landing, notifications ----------------------------------------------------------------------
+
+def make_notifier(sup: Supervisor) -> Notifier:
+    """Apprise to the URLs of ``notify.urls`` (``${VAR}`` expanded now, so a missing one is an error at start), or nothing."""
+    cfg = sup.config.notify
+    if not cfg.urls:
+        return NullNotifier()
+    try:
+        return AppriseNotifier(cfg.urls, cfg.events, timeout_seconds=cfg.timeout_seconds)
+    except ValueError as err:
+        raise ValidationError("notify.urls", str(err)) from None
+
+
+def open_gatekeeper(sup: Supervisor, *, actor: str, executor: LocalExecutor | None = None, notifier: Notifier | None = None,
+                    routing: TaskRouting | None = None) -> Gatekeeper:
+    """The verification pipeline of ``verify:``, the merge queue on this repository, the notifier of ``notify:``."""
+    executor = executor or make_executor(sup)
+    integrator = GitIntegrator(sup.root, sup.root / STATE_DIR / "landing")
+    verify = sup.config.verify
+    gateway = model_gateway(sup, actor=actor) if verify.review.enabled else None
+    stages = build_stages(verify, gateway=gateway)
+    retest = next((s for s in stages if s.name == "tests"), None)
+    review = next((s for s in stages if s.name == "review"), None)
+    base = sup.config.runtime.base_branch or integrator.current_branch()
+    routing = routing or task_routing(sup)
+    return Gatekeeper(sup, run_store(sup), integrator, Pipeline(stages), notifier or make_notifier(sup), actor=actor, base=base,
+                      retest=retest, epic_review=review, discard=lambda run_id, delete: executor.discard(run_id, delete_branch=delete),
+                      task_cost=routing.task_cost)
+
+
+def open_approvals(sup: Supervisor, *, actor: str) -> Approvals:
+    return Approvals(open_gatekeeper(sup, actor=actor))
 
 
 def ledger(sup: Supervisor) -> UsageLedger:

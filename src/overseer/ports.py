@@ -12,12 +12,39 @@ from overseer.domain import Dependency, Event, Task, TaskStatus
 from overseer.domain.changes import UPDATABLE_FIELDS
 from overseer.domain.runs import AgentEvent, ExitReason, Run, RunStatus
 from overseer.domain.usage import CostRow, Park, UsageEntry, Window, WindowUsage
+from overseer.domain.verification import StageResult
 
 __all__ = [
-    "COST_GROUPS", "UPDATABLE_FIELDS", "Executor", "Harness", "ImportSummary", "Invocation", "Limits", "ModelCall", "ModelGateway",
-    "ModelReply", "ModelTarget", "ModelTransport", "PriceBook", "RawReply", "RunReport", "RunRequest", "RunSpec", "RunStarted",
-    "RunStore", "StreamParser", "TaskQuery", "TaskStore",
+    "COST_GROUPS",
+    "UPDATABLE_FIELDS",
+    "CheckContext",
+    "Executor",
+    "Harness",
+    "ImportSummary",
+    "Integrator",
+    "Invocation",
+    "Limits",
+    "MergeResult",
+    "ModelCall",
+    "ModelGateway",
+    "ModelReply",
+    "ModelTarget",
+    "ModelTransport",
+    "Notice",
+    "Notifier",
+    "PriceBook",
+    "RawReply",
+    "RunReport",
+    "RunRequest",
+    "RunSpec",
+    "RunStarted",
+    "RunStore",
+    "Stage",
+    "StreamParser",
+    "TaskQuery",
+    "TaskStore",
     "UsageLedger",
+    "Verifier",
 ]
 
 
@@ -363,3 +390,97 @@ class PriceBook(Protocol):
     """Dollar prices of token-priced models; None when the model is not in the book."""
 
     def cost(self, model: str, tokens_in: int, tokens_out: int) -> float | None: ...
+
+
+# -- verification, landing, notifications -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CheckContext:
+    """What one check looks at: the tree at ``workdir`` (a run's worktree, or the audited repository) and the change
+    ``base_commit..head_commit`` in it. ``files`` are the changed paths, relative to ``workdir`` (deleted ones left out)."""
+
+    workdir: Path
+    base_commit: str
+    head_commit: str
+    files: tuple[str, ...] = ()
+    task_id: str | None = None
+    title: str = ""
+    body: str = ""
+    acceptance: tuple[str, ...] = ()
+    allow_empty: bool = False
+    env: Mapping[str, str] = field(default_factory=dict)
+
+
+class Stage(Protocol):
+    """One check of a change. Never raises for what it finds: a tool that breaks is a ``StageStatus.ERROR`` result."""
+
+    name: str
+
+    def run(self, ctx: CheckContext) -> StageResult: ...
+
+
+class Verifier(Protocol):
+    """Stages in order, cheap to expensive, stopping at the first blocking failure (later ones are SKIPPED)."""
+
+    def run(self, ctx: CheckContext, on_stage: Callable[[StageResult], None] | None = None) -> list[StageResult]: ...
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something a person should hear about. ``kind``: escalated, budget_exhausted, window_exhausted, failed,
+    needs_guidance, epic_ready, landed, summary."""
+
+    kind: str
+    title: str
+    body: str
+    task_id: str | None = None
+    run_id: str | None = None
+    severity: str = "info"   # info | warning | failure
+
+
+class Notifier(Protocol):
+    def notify(self, notice: Notice) -> bool:
+        """Deliver to every configured target that wants ``notice.kind``; False when a delivery failed (never raises)."""
+        ...
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """``status``: merged | conflict | retest_failed | moved (the target kept moving under a compare-and-swap) |
+    blocked (the target is checked out with local changes the merge would overwrite: a person must act)."""
+
+    status: str
+    target: str
+    commit: str | None = None          # the target's new head when merged
+    previous: str | None = None        # the target's head before
+    conflicts: tuple[str, ...] = ()
+    moved: bool = False                # the target had moved since the change's base: the tests ran again on the merge
+    retest: StageResult | None = None
+    detail: str = ""
+
+
+class Integrator(Protocol):
+    """Integration branches and the merge queue: one merge at a time per target, never touching the user's working tree
+    except to fast-forward a checked-out target that is clean."""
+
+    def head(self, branch: str) -> str | None: ...
+
+    def ensure_branch(self, branch: str, start: str) -> str:
+        """Create ``branch`` at ``start`` (a branch or commit) unless it exists; its head."""
+        ...
+
+    def land(self, source: str, target: str, *, base: str | None, message: str,
+             retest: Callable[[Path, str, str], StageResult] | None = None) -> MergeResult:
+        """Merge ``source`` into ``target`` (no fast-forward: one merge commit per landing). When ``target`` moved since
+        ``base`` and ``retest`` is given, it runs on the merged tree (``retest(dir, target_head, merged_head)``) before the
+        target is updated; a failing retest leaves the target as it was."""
+        ...
+
+    def changed_files(self, base: str, head: str) -> list[str]: ...
+
+    def merge_base(self, a: str, b: str) -> str: ...
+
+    def push(self, remote: str, branch: str) -> str: ...
+
+    def diff(self, base: str, head: str, *, max_chars: int = 200_000) -> str: ...
+
+    def delete_branch(self, branch: str) -> None: ...

@@ -19,6 +19,7 @@ from overseer.config import ProfileConfig
 from overseer.domain import ClaimError, OverseerError, Task, TaskStatus, ValidationError, utcnow
 from overseer.domain.prompt import build_prompt
 from overseer.domain.runs import AgentEvent, ExitReason, RateLimit, Run, RunStatus, status_for
+from overseer.gate import Gatekeeper
 from overseer.ports import Executor, Limits, RunReport, RunRequest, RunStarted, RunStore, TaskQuery
 from overseer.scheduler import Decision, QuotaView
 from overseer.scheduler.dispatch import Taken, TaskRouting
@@ -48,9 +49,9 @@ class RunnerState:
 
 
 class Runner:
-    def __init__(self, sup: Supervisor, runs: RunStore, executor: Executor, routing: TaskRouting, *, worker: str,
+    def __init__(self, sup: Supervisor, runs: RunStore, executor: Executor, routing: TaskRouting, gate: Gatekeeper, *, worker: str,
                  clock: Callable[[], datetime] = utcnow, on_change: Callable[[RunnerState], None] | None = None) -> None:
-        self.sup, self.runs, self.executor, self.routing, self.worker = sup, runs, executor, routing, worker
+        self.sup, self.runs, self.executor, self.routing, self.gate, self.worker = sup, runs, executor, routing, gate, worker
         self.clock = clock
         self.on_change = on_change
         self.state = RunnerState()
@@ -59,6 +60,7 @@ class Runner:
         self._pools: Counter[str] = Counter()
         self._live: dict[str, str | None] = {}  # run id -> provider, for the providers' pools
         self._usage: dict[str, str] = {}  # run id -> its ledger entry
+        self._starts: dict[str, str] = {}  # run id -> the integration branch it starts from
         self._unusable: dict[str, str] = {}  # profile -> why it cannot run on this machine
         self._seen_seq = 0
 
@@ -86,6 +88,7 @@ class Runner:
         error before anything starts; a reference profile that cannot (no CLI, no key) is left out of routing, and
         the reason shows where work waits."""
         self.base = self.executor.check(self.sup.config.runtime.base_branch)
+        self.gate.base = self.base
         pinned = {p for p in (self.routing.pinned(t) for t in self.sup.ready()) if p}
         pinned |= set(self.sup.config.runtime.default_profiles.values())
         for name in sorted(pinned):
@@ -116,6 +119,18 @@ class Runner:
                 self._requeue(task.id, "no live run")
         return lost
 
+    def resume_gate(self) -> None:
+        """Verification or an epic's completion cut short by a restart: do it now."""
+        for task in self.sup.list_tasks(TaskQuery(statuses=(TaskStatus.VERIFYING,))):
+            if task.is_epic:
+                self.gate.complete_epic(task)
+                continue
+            last = self.runs.list_runs(task_id=task.id, limit=1)
+            if last and last[0].status == RunStatus.SUCCEEDED and last[0].verdict is None:
+                self._verify(last[0])
+            elif last and last[0].verdict is not None:
+                self.gate.decide(last[0], task)
+
     def _requeue(self, task_id: str, why: str, *, count_attempt: bool = False) -> None:
         task = self.sup.get(task_id)
         if task.status in (TaskStatus.RUNNING, TaskStatus.CLAIMED):
@@ -126,6 +141,7 @@ class Runner:
     async def run(self, *, once: bool = False, max_parallel: int | None = None) -> RunnerState:
         self.preflight()
         self.recover()
+        await asyncio.to_thread(self.resume_gate)
         limit = max_parallel or self.sup.config.runtime.max_parallel
         active: dict[str, asyncio.Task[None]] = {}
         watcher = asyncio.create_task(self._watch(self.sup.config.runtime.watch_seconds))
@@ -200,6 +216,7 @@ class Runner:
             self.routing.quota.ledger.cancel(taken.entry.id)
             return None
         self.sup.store.record_event("routing.decided", actor=self.worker, task_id=task.id, run_id=run.id, data=taken.event_data())
+        self._starts[run.id] = self.gate.target_for(task)
         self._pools[name] += 1
         self._live[run.id] = taken.option.provider
         self._usage[run.id] = taken.entry.id
@@ -208,7 +225,8 @@ class Runner:
 
     def _request(self, run: Run, task: Task, prof: ProfileConfig) -> RunRequest:
         return RunRequest(
-            run_id=run.id, task_id=task.id, prompt=self._prompt(task), base_branch=self.base, harness=prof.harness,
+            run_id=run.id, task_id=task.id, prompt=self._prompt(task), base_branch=self._starts.pop(run.id, self.base),
+            harness=prof.harness,
             model=prof.model, env=dict(prof.env), args=tuple(prof.args),
             options=profile_options(prof),
             limits=Limits(prof.stall_seconds, prof.wall_seconds, prof.max_turns or task.budget.max_iterations, prof.max_cost_usd),
@@ -222,12 +240,7 @@ class Runner:
             if path.is_file():
                 conventions, source = path.read_text(encoding="utf-8", errors="replace")[:CONVENTIONS_MAX_CHARS], name
                 break
-        earlier = self.runs.list_runs(task_id=task.id) if task.attempts else []
-        feedback = [
-            f"attempt {r.attempt} ({r.profile}) ended with {r.exit_reason.value if r.exit_reason else r.status.value}"
-            + (f": {r.error}" if r.error else "")
-            for r in sorted(earlier, key=lambda r: r.attempt) if r.status.is_final() and r.status != RunStatus.SUCCEEDED
-        ]
+        feedback = self.gate.feedback(task) if task.attempts else []
         return build_prompt(task, conventions=conventions, conventions_file=source, feedback=feedback)
 
     async def _execute(self, run: Run, task: Task, name: str, prof: ProfileConfig) -> None:
@@ -288,8 +301,7 @@ class Runner:
         spent = self.routing.task_cost(task.id) if cap is not None else 0.0  # a ledger query only for tasks with a budget
         if status == RunStatus.SUCCEEDED:
             self.sup.set_status(task.id, TaskStatus.VERIFYING, actor=self.worker, reason=f"run {run.id} succeeded", changes=counted)
-            self.sup.set_status(task.id, TaskStatus.AWAITING_APPROVAL, actor=self.worker,
-                                reason=f"branch {done.branch} at {report.head_commit} awaits verification and landing")
+            self._verify(done)
         elif cap is not None and spent >= cap:
             why = (f"cost budget spent: ${spent:.2f} of ${cap:.2f} after run {run.id} ended {report.reason.value}; "
                    "a person decides: raise budget.max_cost_usd and reopen, or close it")
@@ -297,6 +309,8 @@ class Runner:
             self.sup.store.record_event("task.escalated", actor=self.worker, task_id=task.id, run_id=run.id,
                                         data={"why": "cost_budget", "spent_usd": round(spent, 6), "budget_usd": cap})
             self.executor.discard(run.id, delete_branch=False)
+            self.gate.notices.send("budget_exhausted", f"{task.id} spent its budget: {task.title}", why, task=task.id, run=run.id,
+                                   severity="failure")
         elif report.reason == ExitReason.RATE_LIMITED:
             provider = self.sup.config.profiles[run.profile].provider
             until = self.routing.quota.park_rate_limited(provider, report.rate_limit_reset_at,
@@ -306,15 +320,31 @@ class Runner:
             why = f"run {run.id} was rate limited; {provider or run.profile} parked until {until.isoformat(timespec='seconds')}"
             self.sup.set_status(task.id, TaskStatus.OPEN, actor=self.worker, reason=why, changes=counted)
             self.executor.discard(run.id, delete_branch=False)
+            self.gate.notices.send("window_exhausted", f"{provider or run.profile} is out of capacity", why, task=task.id, run=run.id,
+                                   severity="warning")
         elif attempts < task.budget.max_attempts:
             self.sup.set_status(task.id, TaskStatus.OPEN, actor=self.worker, reason=f"run {run.id} ended {report.reason.value}; retrying",
                                 changes=counted)
             self.executor.discard(run.id, delete_branch=False)
         else:
-            self.sup.set_status(task.id, TaskStatus.FAILED, actor=self.worker,
-                                reason=f"{attempts} attempts spent; last run {run.id} ended {report.reason.value}", changes=counted)
+            why = f"{attempts} attempts spent; last run {run.id} ended {report.reason.value}"
+            self.sup.set_status(task.id, TaskStatus.FAILED, actor=self.worker, reason=why, changes=counted)
             self.executor.discard(run.id, delete_branch=False)
+            self.gate.notices.send("failed", f"{task.id} failed: {task.title}", why + (f"\n\n{report.error}" if report.error else ""),
+                                   task=task.id, run=run.id, severity="failure")
         self._changed()
+
+    def _verify(self, run: Run) -> None:
+        """The gate's verdict on a finished run; a crash in it never lands anything: the task waits for a person."""
+        try:
+            self.gate.after_run(run)
+        except Exception as err:
+            why = f"verification of run {run.id} could not finish: {type(err).__name__}: {err}"
+            if self.sup.get(run.task_id).status == TaskStatus.VERIFYING:
+                self.sup.set_status(run.task_id, TaskStatus.AWAITING_APPROVAL, actor=self.worker, reason=why[:2000])
+            self.sup.store.record_event("verify.crashed", actor=self.worker, task_id=run.task_id, run_id=run.id, data={"error": why})
+            self.gate.notices.send("needs_guidance", f"{run.task_id}: verification could not finish", why, task=run.task_id,
+                                   run=run.id, severity="failure")
 
     def _changed(self) -> None:
         if self.on_change is not None:

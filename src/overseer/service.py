@@ -22,6 +22,7 @@ from overseer.domain import (
     WorkType,
     new_task_id,
 )
+from overseer.domain.changes import coerce_field
 from overseer.interop import beads
 from overseer.ports import ImportSummary, TaskQuery, TaskStore
 
@@ -45,6 +46,7 @@ class NewTask:
     max_attempts: int | None = None
     max_cost_usd: float | None = None
     hold: str | None = None
+    gates: tuple[str, ...] = ()   # "start": held until approved; "land": waits for approval before landing
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,9 @@ class TreeNode:
     repeated: bool = False
 
 
+START_HOLD = "approval required before it starts (`overseer approve ID`)"
+
+
 class Supervisor:
     def __init__(self, store: TaskStore, config: OverseerConfig, root: Path) -> None:
         self.store = store
@@ -94,16 +99,17 @@ class Supervisor:
         deps = [Dependency("", b, DepType.BLOCKS.value, created_by=actor) for b in new.blocked_by]
         if new.parent:
             deps.append(Dependency("", new.parent, DepType.PARENT_CHILD.value, created_by=actor))
-        base = dict(
+        base: dict[str, Any] = dict(
             title=new.title, body=new.body, kind=new.kind,
             priority=d.priority if new.priority is None else new.priority,
             work_type=new.work_type or d.work_type, complexity=new.complexity or d.complexity,
             labels=tuple(new.labels), acceptance=tuple(new.acceptance), file_hints=tuple(new.file_hints),
             budget=Budget(max_attempts=new.max_attempts or d.max_attempts, max_cost_usd=new.max_cost_usd),
-            profile=new.profile, hold=new.hold,
+            profile=new.profile, hold=new.hold or (START_HOLD if "start" in new.gates else None),
+            gates=coerce_field("gates", new.gates),
         )
         for length in (4, 5, 6, 8):
-            task = Task(id=new_task_id(new.title, length=length), **base)  # type: ignore[arg-type]
+            task = Task(id=new_task_id(new.title, length=length), **base)
             try:
                 return self.store.add_task(task, [Dependency(task.id, x.depends_on, x.type, created_by=actor) for x in deps], actor=actor)
             except ValidationError as err:

@@ -63,7 +63,7 @@ def test_unknown_ids_and_illegal_transitions_are_refused_with_a_reason(cli: Cli)
     missing = cli("task", "show", "ov-nope", ok=False)
     assert missing.exit_code == 1 and "ov-nope" in missing.output
     task = cli.json("task", "add", "A")["id"]
-    bad = cli("task", "update", task, "--status", "verifying", "--json", ok=False)
+    bad = cli("task", "update", task, "--status", "needs_changes", "--json", ok=False)
     error = json.loads(bad.stderr)["error"]
     assert error["type"] == "TransitionError" and "claimed" in error["message"]
     assert cli.json("task", "show", task)["status"] == "open"

@@ -39,7 +39,9 @@ def make_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., 
         git(repo, "add", "-A")
         git(repo, "commit", "-qm", "init")
         init_project(repo)
-        config = {"profiles": profiles, "runtime": {"tick_seconds": 0.1, "heartbeat_seconds": 0.5, **runtime}}
+        # no model reviews here (tests/gate drives the review through the scripted model server)
+        config = {"profiles": profiles, "runtime": {"tick_seconds": 0.1, "heartbeat_seconds": 0.5, **runtime},
+                  "verify": {"review": {"enabled": False}}}
         (repo / "overseer.yaml").write_text(json.dumps(config))  # JSON is YAML
         return repo
 

@@ -28,7 +28,9 @@ def run_once(sup: Supervisor, **kwargs: object) -> list[Run]:
     return state.finished
 
 
-def test_three_tasks_become_three_succeeded_runs_with_a_commit_on_each_run_branch(make_repo: MakeRepo, open_sup: OpenSup) -> None:
+def test_three_tasks_become_three_verified_runs_landed_on_the_integration_branch_with_main_untouched(
+    make_repo: MakeRepo, open_sup: OpenSup
+) -> None:
     repo = make_repo({"agent": command_profile()})
     sup = open_sup(repo)
     ids = [sup.create_task(NewTask(title=f"file {i}", body=f"write f{i}.txt content {i}"), actor="t").id for i in range(3)]
@@ -39,11 +41,16 @@ def test_three_tasks_become_three_succeeded_runs_with_a_commit_on_each_run_branc
         assert run.branch == f"overseer/run/{run.id}" and run.head_commit and run.base_commit
         task = sup.get(run.task_id)
         n = task.title.split()[-1]
-        assert git(repo, "show", f"{run.branch}:f{n}.txt") == f"content {n}\n"
-        message = git(repo, "log", "-1", "--format=%B", run.branch)
+        assert git(repo, "show", f"{run.head_commit}:f{n}.txt") == f"content {n}\n"
+        message = git(repo, "log", "-1", "--format=%B", run.head_commit)
         assert task.id in message and run.id in message
         assert run.tokens_in == 100 and run.tokens_out == 20 and dict(run.diff_stat)["files"] == 1
-        assert task.status == TaskStatus.AWAITING_APPROVAL and task.attempts == 1
+        assert run.verdict is not None and run.verdict.lands and run.target == "overseer/integration/main" and run.landed_commit
+        assert task.status == TaskStatus.DONE and task.attempts == 1
+        assert not (repo / ".overseer" / "worktrees" / run.id).exists()  # removed after landing
+    landed = git(repo, "ls-tree", "--name-only", "overseer/integration/main").split()
+    assert {"f0.txt", "f1.txt", "f2.txt"} <= set(landed)
+    assert git(repo, "ls-tree", "--name-only", "main").split() == ["README.md"]  # the base branch is untouched
     assert git(repo, "status", "--porcelain", "--untracked-files=no") == ""  # the main checkout is untouched
 
 

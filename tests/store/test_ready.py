@@ -263,6 +263,24 @@ def test_an_epic_closes_when_its_last_child_is_done_and_says_so_in_the_log(store
     assert (last.kind, last.task_id, last.actor, last.data) == ("epic.closed", "ov-epic", "w", {"children": 2})
 
 
+def test_an_epic_with_an_integration_branch_goes_to_verifying_not_done_when_its_children_land(
+    store: TaskStore, new_task: NewTask
+) -> None:
+    add(store, new_task, "ov-epic", kind="epic")
+    add(store, new_task, "ov-1")
+    link(store, "ov-1", "ov-epic", "parent-child")
+    store.update_task("ov-epic", {"branch": "overseer/epic/ov-epic", "gates": ["land"]}, actor="w")
+    store.set_status("ov-1", TaskStatus.DONE, actor="w")
+    epic = store.get_task("ov-epic")
+    assert (epic.status, epic.branch, epic.gates) == (TaskStatus.VERIFYING, "overseer/epic/ov-epic", ("land",))
+    assert epic.closed_at is None and "epic review and merge next" in (epic.close_reason or "")
+    last = store.events()[-1]
+    assert (last.kind, last.task_id, last.data) == ("epic.completed", "ov-epic", {"children": 1})
+    store.set_status("ov-1", TaskStatus.OPEN, actor="w")
+    store.set_status("ov-1", TaskStatus.DONE, actor="w")  # done again: the epic is already past the roll-up
+    assert store.get_task("ov-epic").status == TaskStatus.VERIFYING
+
+
 def test_nested_epics_roll_up_one_after_the_other(store: TaskStore, new_task: NewTask) -> None:
     add(store, new_task, "ov-top", "ov-mid", kind="epic")
     add(store, new_task, "ov-leaf", "ov-other")

@@ -39,6 +39,8 @@ def add(
     max_attempts: Annotated[int | None, typer.Option("--max-attempts", min=1)] = None,
     max_cost: Annotated[float | None, typer.Option("--max-cost", min=0.0, help="Dollars over all runs; then a person decides.")] = None,
     hold: Annotated[str | None, typer.Option("--hold", help="Hold behind an approval gate with this reason.")] = None,
+    gate: Annotated[list[str] | None, typer.Option("--gate", help="Approval gate: 'start' (held until approved) or 'land' "
+                                                                  "(verified work waits before landing); repeat for both.")] = None,
     as_json: JsonFlag = False,
     repo: RepoOpt = None,
 ) -> None:
@@ -47,7 +49,7 @@ def add(
         new = NewTask(title=title, body=body, kind=kind or "task", priority=priority, work_type=work_type, complexity=complexity,
                       labels=tuple(label or ()), acceptance=tuple(accept or ()), file_hints=tuple(file or ()), parent=parent,
                       blocked_by=tuple(blocked_by or ()), profile=profile, max_attempts=max_attempts,
-                      max_cost_usd=max_cost, hold=hold)
+                      max_cost_usd=max_cost, hold=hold, gates=tuple(gate or ()))
         task = sup.create_task(new, actor=actor())
     if as_json:
         emit_json(task_dict(task))

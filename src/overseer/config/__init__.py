@@ -1,6 +1,6 @@
 """``overseer.yaml``: loading with errors that point at the file and line, and the commented template.
 
-Sections other issues fill in (verify, audit) are accepted as mappings now so a config written for a newer
+Sections other issues fill in (audit) are accepted as mappings now so a config written for a newer
 Overseer still loads; unknown top-level keys are refused with their line. Providers and routing live in
 ``config.providers``; names that point nowhere and rules that never match are refused here, with their line.
 """
@@ -25,6 +25,7 @@ from overseer.config.providers import (
     RoutingConfig,
     default_routing,
 )
+from overseer.config.verify import LandingConfig, NotifyConfig, VerifyConfig
 from overseer.domain import Complexity, ConfigError, WorkType
 
 CONFIG_FILE = "overseer.yaml"
@@ -105,7 +106,9 @@ class OverseerConfig(_Strict):
     profiles: dict[str, ProfileConfig] = {}
     providers: dict[str, ProviderConfig] = {}
     routing: RoutingConfig = RoutingConfig()
-    verify: dict[str, Any] = {}
+    verify: VerifyConfig = VerifyConfig()
+    landing: LandingConfig = LandingConfig()
+    notify: NotifyConfig = NotifyConfig()
     audit: dict[str, Any] = {}
     _builtin: frozenset[str] = PrivateAttr(default=frozenset())
 
@@ -239,6 +242,33 @@ defaults:
 #       chain: [{use: claude, under_percent: 40}, glm, deepseek]
 #   cascade: [deepseek, glm, openrouter, {use: claude, emergency: true}]
 # See `overseer providers`, `overseer quota` and `overseer route TASK`.
+
+# Verification: every finished run's worktree, cheap to expensive, stopping at the first blocking failure.
+# Verdicts: approved | approved_minor (lands) | needs_changes (retried with the findings) | needs_guidance (a person).
+verify:
+  stages: [diff, static, secrets, tests, review]
+  diff: {allow_empty: false, allowed_paths: [], max_files: 200, max_lines: 5000, max_file_bytes: 1000000, allow_binary: false}
+  static: {ruff: null, bandit: null, shellcheck: null}   # null: when files of that language changed and the tool is found
+  secrets: {enabled: true}
+  tests:
+    command:               # empty: pytest when the repository has tests; the process group is killed at the timeout
+    timeout_seconds: 600
+    coverage_floor:        # e.g. 80 (percent)
+  review: {enabled: true}  # an LLM review routed as a `review` task; a reply that cannot be parsed is never a pass
+
+# Landing: a merge queue, one merge at a time per integration branch.
+landing:
+  target: overseer/integration/{base}   # where a task outside any epic lands
+  epic_branch: overseer/epic/{epic}     # an epic's integration branch, from the base branch
+  epic_review: true                     # an LLM review of the whole epic before the gate
+  epic_approval: true                   # merging an epic into the base branch waits for `overseer approve EPIC`
+  retest_when_moved: true               # the target moved since the run began: test the merge before it lands
+  remote:                               # push the base branch here after an approved merge
+
+# Notifications through Apprise: escalations, spent budgets and windows, failures past retry, epics ready, summaries.
+notify:
+  urls: []                 # e.g. [slack://${SLACK_TOKEN}, mailto://user:${MAIL_PASSWORD}@example.com, json://host/hook]
+  # events: [escalated, budget_exhausted, window_exhausted, failed, needs_guidance, epic_ready, summary]
 """
 
 

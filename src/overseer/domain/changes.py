@@ -12,7 +12,7 @@ from overseer.domain.models import Budget, Task
 
 UPDATABLE_FIELDS = frozenset(
     {"title", "body", "kind", "priority", "work_type", "complexity", "labels", "acceptance", "file_hints",
-     "budget", "profile", "notes", "hold", "extra", "attempts"}
+     "budget", "profile", "notes", "hold", "extra", "attempts", "branch", "gates"}
 )
 
 
@@ -33,8 +33,9 @@ def _enum(field: str, cls: type[WorkType] | type[Complexity], value: Any) -> Any
         raise ValidationError(field, f"must be one of {choices}, got {value!r}") from None
 
 
-_MAX_LEN = {"kind": 64, "profile": 128}
-_OPTIONAL_TEXT = frozenset({"hold", "profile"})
+_MAX_LEN = {"kind": 64, "profile": 128, "branch": 256}
+_OPTIONAL_TEXT = frozenset({"hold", "profile", "branch"})
+GATES = ("start", "land")
 
 
 def _budget(value: Any) -> Budget:
@@ -65,6 +66,12 @@ def coerce_field(field: str, value: Any) -> Any:
         return _enum(field, Complexity, value)
     if field == "budget":
         return _budget(value)
+    if field == "gates":
+        gates = _strings(field, value)
+        for g in gates:
+            if g not in GATES:
+                raise ValidationError(field, f"unknown gate {g!r} (gates: {', '.join(GATES)})")
+        return tuple(dict.fromkeys(gates))
     if field in _OPTIONAL_TEXT and value is not None and not isinstance(value, str):
         raise ValidationError(field, f"must be a string or empty, got {value!r}")
     if field in ("title", "body", "kind", "notes") and not isinstance(value, str):

@@ -92,4 +92,5 @@ class EventKind(str, Enum):
     DEP_ADDED = "dep.added"
     DEP_REMOVED = "dep.removed"
     EPIC_CLOSED = "epic.closed"
+    EPIC_COMPLETED = "epic.completed"   # every child landed on the integration branch: review and merge next
     IMPORTED = "import.beads"

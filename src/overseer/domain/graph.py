@@ -8,6 +8,7 @@ from datetime import datetime
 
 from overseer.domain.enums import DepType, TaskStatus, is_work_kind
 from overseer.domain.models import Dependency, Task
+from overseer.domain.transitions import can_transition
 
 # A blocker in one of these states no longer blocks: done is done, deleted is as good as absent.
 RESOLVED_STATUSES = frozenset({TaskStatus.DONE, TaskStatus.DELETED})
@@ -131,3 +132,14 @@ def epic_complete(children: Sequence[Task]) -> bool:
     """An epic closes when it has children and every one is done (deleted ones do not count)."""
     live = [c for c in children if c.status != TaskStatus.DELETED]
     return bool(live) and all(c.status == TaskStatus.DONE for c in live)
+
+
+ROLLUP_REASON = {TaskStatus.DONE: "all children done",
+                 TaskStatus.VERIFYING: "all children landed on the integration branch: epic review and merge next"}
+
+
+def epic_rollup(epic: Task) -> TaskStatus | None:
+    """Where an epic goes once every child is done: ``done``; or ``verifying`` when it has an integration branch, whose
+    work is reviewed and merged into the base branch before the epic is done. None when the epic is past that."""
+    target = TaskStatus.VERIFYING if epic.branch else TaskStatus.DONE
+    return target if epic.status != target and can_transition(epic.status, target, epic=True) else None

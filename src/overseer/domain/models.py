@@ -86,6 +86,8 @@ class Task:
     close_reason: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
     version: int = 1
+    branch: str | None = None          # an epic's integration branch, once Overseer made it
+    gates: tuple[str, ...] = ()        # approval gates: "start" (held until approved), "land" (waits before landing)
 
     def __post_init__(self) -> None:
         validate_title(self.title)

@@ -9,6 +9,7 @@ from enum import Enum
 from typing import Any
 
 from overseer.domain.models import utcnow
+from overseer.domain.verification import StageResult, Verdict
 
 
 class RunStatus(str, Enum):
@@ -81,6 +82,10 @@ class Run:
     started_at: datetime | None = None
     ended_at: datetime | None = None
     heartbeat_at: datetime | None = None
+    verdict: Verdict | None = None                 # the verification pipeline's, once it ran
+    stages: tuple[StageResult, ...] = ()           # its stage results, in order
+    target: str | None = None                      # the branch the run lands on
+    landed_commit: str | None = None               # the target's head after this run's merge
 
     def evolve(self, **changes: Any) -> Run:
         return replace(self, **changes)
@@ -97,7 +102,8 @@ def apply_run_changes(run: Run, changes: Mapping[str, Any]) -> Run:
     if unknown:
         raise ValidationError(sorted(unknown)[0], f"is not a run field (fields: {', '.join(sorted(RUN_FIELDS))})")
     coerced = dict(changes)
-    enums: tuple[tuple[str, type[RunStatus] | type[ExitReason]], ...] = (("status", RunStatus), ("exit_reason", ExitReason))
+    enums: tuple[tuple[str, type[RunStatus] | type[ExitReason] | type[Verdict]], ...] = (
+        ("status", RunStatus), ("exit_reason", ExitReason), ("verdict", Verdict))
     for name, enum in enums:
         if coerced.get(name) is not None:
             try:
@@ -111,6 +117,12 @@ def run_event_data(run: Run, event: str) -> dict[str, Any]:
     """What the event log keeps of a run at ``event`` (run.started, run.finished, …)."""
     if event == "run.started":
         return {"branch": run.branch, "base": run.base_commit, "pid": run.pid, "profile": run.profile}
+    if event == "run.verified":
+        return {"verdict": run.verdict.value if run.verdict else None,
+                "stages": [{"stage": s.stage, "status": s.status.value, "findings": len(s.findings), "duration_s": round(s.duration_s, 3)}
+                           for s in run.stages]}
+    if event == "run.landed":
+        return {"target": run.target, "commit": run.landed_commit, "branch": run.branch}
     return {"status": run.status.value, "reason": run.exit_reason.value if run.exit_reason else None, "head": run.head_commit,
             "tokens_in": run.tokens_in, "tokens_out": run.tokens_out, "cost_usd": run.cost_usd, "profile": run.profile}
 

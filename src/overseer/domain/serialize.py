@@ -31,6 +31,8 @@ def task_dict(task: Task) -> dict[str, Any]:
         "profile": task.profile,
         "notes": task.notes,
         "hold": task.hold,
+        "gates": list(task.gates),
+        "branch": task.branch,
         "claimed_by": task.claimed_by,
         "lease_expires_at": _iso(task.lease_expires_at),
         "created_at": _iso(task.created_at),
@@ -60,4 +62,6 @@ def run_dict(run: Run) -> dict[str, Any]:
         "turns": run.turns, "session_id": run.session_id, "pid": run.pid, "worker": run.worker, "error": run.error,
         "created_at": _iso(run.created_at), "started_at": _iso(run.started_at), "ended_at": _iso(run.ended_at),
         "heartbeat_at": _iso(run.heartbeat_at),
+        "verdict": run.verdict.value if run.verdict else None, "stages": [s.to_dict() for s in run.stages], "target": run.target,
+        "landed_commit": run.landed_commit,
     }

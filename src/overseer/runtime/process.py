@@ -38,7 +38,7 @@ from typing import Any
 
 from overseer.domain.runs import AgentEvent, Cost, ErrorEvent, ExitReason, RateLimit, Result, Started, TextEvent, ToolResult, ToolUse, Usage
 from overseer.ports import Invocation, Limits, StreamParser
-from overseer.runtime.groups import kill_group, process_alive, signal_group
+from overseer.process_groups import kill_group, process_alive, signal_group
 from overseer.runtime.logs import BoundedLog
 
 __all__ = ["MAX_LINE_BYTES", "STDERR_PREFIX", "Limits", "Outcome", "kill_group", "process_alive", "supervise"]

@@ -24,7 +24,16 @@ from overseer.domain import (
 )
 from overseer.domain.changes import apply_changes
 from overseer.domain.enums import DepType, is_work_kind
-from overseer.domain.graph import blocked_ids, epic_complete, find_cycle, gating_edges, is_claimable, ready_tasks
+from overseer.domain.graph import (
+    ROLLUP_REASON,
+    blocked_ids,
+    epic_complete,
+    epic_rollup,
+    find_cycle,
+    gating_edges,
+    is_claimable,
+    ready_tasks,
+)
 from overseer.domain.runs import Run, RunStatus, apply_run_changes, run_event_data
 from overseer.domain.transitions import apply_status
 from overseer.domain.usage import Park, UsageEntry
@@ -123,15 +132,19 @@ class InMemoryStore(MemoryLedgerMixin):
         parents = [d.depends_on for d in self._deps.values() if d.type == DepType.PARENT_CHILD.value and d.task_id == task_id]
         for pid in parents:
             parent = self._tasks.get(pid)
-            if parent is None or not parent.is_epic or parent.status.is_terminal():
+            if parent is None or not parent.is_epic:
+                continue
+            target = epic_rollup(parent)
+            if target is None:
                 continue
             kids = [self._tasks[d.task_id] for d in self._deps.values()
                     if d.type == DepType.PARENT_CHILD.value and d.depends_on == pid and d.task_id in self._tasks]
             if epic_complete(kids):
-                closed = apply_status(parent, TaskStatus.DONE, self._clock(), "all children done")
-                self._tasks[pid] = closed
-                self._log(EventKind.EPIC_CLOSED, pid, actor, {"children": len(kids)})
-                self._roll_up(pid, actor)
+                self._tasks[pid] = apply_status(parent, target, self._clock(), ROLLUP_REASON[target])
+                kind = EventKind.EPIC_CLOSED if target == TaskStatus.DONE else EventKind.EPIC_COMPLETED
+                self._log(kind, pid, actor, {"children": len(kids)})
+                if target == TaskStatus.DONE:
+                    self._roll_up(pid, actor)
 
     # -- dependencies ----------------------------------------------------------------------------
     def add_dependency(self, dep: Dependency, *, actor: str) -> Dependency:

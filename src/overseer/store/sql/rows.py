@@ -9,6 +9,7 @@ from typing import Any
 from overseer.domain import Budget, Complexity, Dependency, Event, Task, TaskStatus, WorkType
 from overseer.domain.runs import ExitReason, Run, RunStatus
 from overseer.domain.usage import Park, UsageEntry, UsageKind
+from overseer.domain.verification import StageResult, Verdict
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -58,6 +59,8 @@ def task_to_row(task: Task) -> dict[str, Any]:
         "close_reason": task.close_reason,
         "extra": dict(task.extra),
         "version": task.version,
+        "branch": task.branch,
+        "gates": list(task.gates),
     }
 
 
@@ -87,6 +90,8 @@ def task_from_row(row: Mapping[Any, Any]) -> Task:
         close_reason=row["close_reason"],
         extra=row["extra"],
         version=row["version"],
+        branch=row["branch"],
+        gates=tuple(row["gates"] or ()),
     )
 
 
@@ -118,6 +123,8 @@ def run_to_row(run: Run) -> dict[str, Any]:
         "tokens_out": run.tokens_out, "cost_usd": run.cost_usd, "turns": run.turns, "session_id": run.session_id, "error": run.error,
         "created_at": to_micros(run.created_at), "started_at": _opt_micros(run.started_at), "ended_at": _opt_micros(run.ended_at),
         "heartbeat_at": _opt_micros(run.heartbeat_at),
+        "verdict": run.verdict.value if run.verdict else None, "stages": [s.to_dict() for s in run.stages], "target": run.target,
+        "landed_commit": run.landed_commit,
     }
 
 
@@ -130,6 +137,8 @@ def run_from_row(row: Mapping[Any, Any]) -> Run:
         cost_usd=row["cost_usd"], turns=row["turns"], session_id=row["session_id"], error=row["error"],
         created_at=from_micros(row["created_at"]), started_at=_opt_dt(row["started_at"]), ended_at=_opt_dt(row["ended_at"]),
         heartbeat_at=_opt_dt(row["heartbeat_at"]),
+        verdict=Verdict(row["verdict"]) if row["verdict"] else None, stages=tuple(StageResult.from_dict(s) for s in row["stages"] or ()),
+        target=row["target"], landed_commit=row["landed_commit"],
     )
 
 

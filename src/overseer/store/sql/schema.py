@@ -47,6 +47,8 @@ tasks = sa.Table(
     sa.Column("close_reason", sa.Text),
     sa.Column("extra", Json, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("branch", sa.String(256)),
+    sa.Column("gates", Json, nullable=False, server_default="[]"),
     sa.Index("ix_tasks_ready", "status", "priority", "created_at"),
     sa.Index(
         "ix_tasks_claimable", "priority", "created_at", "id", "status", "lease_expires_at", "kind",
@@ -107,6 +109,10 @@ runs = sa.Table(
     sa.Column("started_at", Micros),
     sa.Column("ended_at", Micros),
     sa.Column("heartbeat_at", Micros),
+    sa.Column("verdict", sa.String(32)),
+    sa.Column("stages", Json, nullable=False, server_default="[]"),
+    sa.Column("target", sa.String(256)),
+    sa.Column("landed_commit", sa.String(64)),
     sa.Index("ix_runs_task", "task_id", "created_at"),
     sa.Index("ix_runs_status", "status"),
 )

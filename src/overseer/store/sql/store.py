@@ -29,7 +29,7 @@ from overseer.domain import (
 )
 from overseer.domain.changes import apply_changes
 from overseer.domain.enums import DepType, is_work_kind
-from overseer.domain.graph import epic_complete, find_cycle, is_claimable
+from overseer.domain.graph import ROLLUP_REASON, epic_complete, epic_rollup, find_cycle, is_claimable
 from overseer.domain.runs import Run
 from overseer.domain.transitions import apply_status
 from overseer.ports import ImportSummary, TaskQuery
@@ -139,14 +139,17 @@ class SqlStore(RunsMixin, LedgerMixin):
                 parent = self._load(conn, pid, lock=True)
             except TaskNotFound:
                 continue
-            if not parent.is_epic or parent.status.is_terminal():
+            target = epic_rollup(parent) if parent.is_epic else None
+            if target is None:
                 continue
             kid_ids = sa.select(deps.c.task_id).where(deps.c.depends_on == pid, deps.c.type == DepType.PARENT_CHILD.value)
             kids = [task_from_row(r) for r in conn.execute(sa.select(tasks).where(tasks.c.id.in_(kid_ids))).mappings()]
             if epic_complete(kids):
-                self._save(conn, apply_status(parent, TaskStatus.DONE, self._clock(), "all children done"))
-                self._log(conn, EventKind.EPIC_CLOSED, pid, actor, {"children": len(kids)})
-                self._roll_up(conn, pid, actor)
+                self._save(conn, apply_status(parent, target, self._clock(), ROLLUP_REASON[target]))
+                done = target == TaskStatus.DONE
+                self._log(conn, EventKind.EPIC_CLOSED if done else EventKind.EPIC_COMPLETED, pid, actor, {"children": len(kids)})
+                if done:
+                    self._roll_up(conn, pid, actor)
 
     # -- dependencies ----------------------------------------------------------------------------
     def _insert_dep(self, conn: Connection, dep: Dependency, actor: str) -> None:

@@ -10,17 +10,17 @@ import asyncio
 import os
 import signal
 
-__all__ = ["kill_group", "process_alive", "signal_group"]
+__all__ = ["group_alive", "kill_group", "process_alive", "signal_group"]
 
 
 async def kill_group(pid: int, grace: float = 5.0) -> bool:
     """SIGTERM to process group ``pid``, up to ``grace`` seconds for it to end, then SIGKILL. False if it was gone."""
-    if not _group_alive(pid) or not signal_group(pid, signal.SIGTERM):
+    if not group_alive(pid) or not signal_group(pid, signal.SIGTERM):
         return False
     deadline = asyncio.get_running_loop().time() + grace
-    while _group_alive(pid) and asyncio.get_running_loop().time() < deadline:
+    while group_alive(pid) and asyncio.get_running_loop().time() < deadline:
         await asyncio.sleep(0.05)
-    if _group_alive(pid):
+    if group_alive(pid):
         signal_group(pid, signal.SIGKILL)
     return True
 
@@ -44,7 +44,7 @@ def signal_group(pgid: int, sig: signal.Signals) -> bool:
     return True
 
 
-def _group_alive(pgid: int) -> bool:
+def group_alive(pgid: int) -> bool:
     """True while a process of group ``pgid`` runs (zombies do not count where /proc can tell)."""
     try:
         os.killpg(pgid, 0)
