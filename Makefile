@@ -33,6 +33,7 @@ bench: $(STAMP) services
 	$(BIN)/python bench/graph.py
 	$(BIN)/python bench/dispatch.py
 	$(BIN)/python bench/routing.py
+	$(BIN)/python bench/audit.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

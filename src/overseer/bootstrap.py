@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from overseer.agents.registry import find_binary, get_harness, harness_version, known_harnesses
+from overseer.audit import Auditor
+from overseer.audit.auditor import OnState
+from overseer.audit.watch import FileChanges
 from overseer.config import STATE_DIR, database_url, find_root, load_config
 from overseer.domain import OverseerError, ValidationError
 from overseer.domain.runs import RunStatus
 from overseer.gate import Approvals, Gatekeeper
 from overseer.llm import LiteLLMPrices, LiteLLMTransport
 from overseer.notify import AppriseNotifier, NullNotifier
-from overseer.ports import ModelGateway, Notifier, PriceBook, RunStore, UsageLedger
+from overseer.ports import ModelGateway, Notifier, PriceBook, RunStore, Stage, UsageLedger
 from overseer.runner import Runner, RunnerState, profile_options
+from overseer.runtime.commits import GitCommitLog
 from overseer.runtime.executor import LocalExecutor
 from overseer.runtime.integration import GitIntegrator
 from overseer.scheduler import QuotaBook
@@ -25,6 +30,9 @@ from overseer.store.memory import InMemoryStore
 from overseer.store.sql.store import SqlStore
 from overseer.verify import build_stages
 from overseer.verify.pipeline import Pipeline
+from overseer.verify.secrets import SecretsStage
+from overseer.verify.static import StaticStage
+from overseer.verify.tests_stage import TestsStage
 
 
 def open_supervisor(root: Path | None = None) -> Supervisor:
@@ -37,17 +45,23 @@ def open_supervisor(root: Path | None = None) -> Supervisor:
     return Supervisor(SqlStore.from_url(url), config, root)
 
 
+def ensure_state_dir(root: Path) -> Path:
+    """``.overseer/``, git-ignored by its own .gitignore."""
+    state = root / STATE_DIR
+    state.mkdir(exist_ok=True)
+    ignore = state / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# Overseer state: database, run logs, audit reports. Not for version control.\n*\n", encoding="utf-8")
+    return state
+
+
 def init_project(root: Path) -> dict[str, object]:
     """Create ``overseer.yaml`` (commented) and ``.overseer/`` (git-ignored by its own .gitignore), then the database."""
     from overseer.config import write_template
 
     root = root.resolve()
     wrote = write_template(root)
-    state = root / STATE_DIR
-    state.mkdir(exist_ok=True)
-    ignore = state / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# Overseer state: database, run logs, audit reports. Not for version control.\n*\n", encoding="utf-8")
+    state = ensure_state_dir(root)
     supervisor = open_supervisor(root)
     try:
         url = database_url(supervisor.config, root)
@@ -112,6 +126,38 @@ def open_gatekeeper(sup: Supervisor, *, actor: str, executor: LocalExecutor | No
 
 def open_approvals(sup: Supervisor, *, actor: str) -> Approvals:
     return Approvals(open_gatekeeper(sup, actor=actor))
+
+
+# -- the commit auditor ---------------------------------------------------------------------------------------------
+
+def open_auditor(sup: Supervisor, *, actor: str, on_state: OnState | None = None, notifier: Notifier | None = None) -> Auditor:
+    """The auditor of ``sup.root`` with the verification stages (settings from ``verify:``, test timeout from ``audit:``)."""
+    ensure_state_dir(sup.root)  # reports and scratch trees must never show up as the user's changes
+    verify, audit = sup.config.verify, sup.config.audit
+    tests = verify.tests.model_copy(update={"timeout_seconds": audit.test_timeout_seconds})
+    stages: dict[str, Stage] = {"secrets": SecretsStage(verify.secrets), "static": StaticStage(verify.static), "tests": TestsStage(tests)}
+    log = GitCommitLog(sup.root, sup.root / STATE_DIR / "audit" / "scratch")
+    return Auditor(sup, log, stages, actor=actor, notifier=notifier or make_notifier(sup), on_state=on_state)
+
+
+def file_changes(root: Path, ignore: tuple[str, ...]) -> FileChanges:
+    """Changed paths under ``root`` as watchfiles reports them, leaving out git's and Overseer's own folders and ``ignore``."""
+    import watchfiles
+
+    top, skip, default = root.resolve(), (".git", STATE_DIR, *ignore), watchfiles.DefaultFilter()
+
+    def wanted(change: watchfiles.Change, path: str) -> bool:
+        try:
+            rel = Path(path).resolve().relative_to(top).as_posix()
+        except ValueError:
+            return False
+        return not any(rel == s or rel.startswith(s + "/") for s in skip) and default(change, path)
+
+    async def changes(stop: asyncio.Event) -> AsyncIterator[set[str]]:
+        async for batch in watchfiles.awatch(root, watch_filter=wanted, stop_event=stop, debounce=500):
+            yield {path for _, path in batch}
+
+    return changes
 
 
 def ledger(sup: Supervisor) -> UsageLedger:

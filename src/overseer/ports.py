@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from overseer.domain import Dependency, Event, Task, TaskStatus
+from overseer.domain.audit import Commit
 from overseer.domain.changes import UPDATABLE_FIELDS
 from overseer.domain.runs import AgentEvent, ExitReason, Run, RunStatus
 from overseer.domain.usage import CostRow, Park, UsageEntry, Window, WindowUsage
@@ -18,6 +20,7 @@ __all__ = [
     "COST_GROUPS",
     "UPDATABLE_FIELDS",
     "CheckContext",
+    "CommitLog",
     "Executor",
     "Harness",
     "ImportSummary",
@@ -484,3 +487,29 @@ class Integrator(Protocol):
     def diff(self, base: str, head: str, *, max_chars: int = 200_000) -> str: ...
 
     def delete_branch(self, branch: str) -> None: ...
+
+
+class CommitLog(Protocol):
+    """The commit history the auditor reads, and a clean tree of a commit to check."""
+
+    def head(self) -> str | None: ...
+
+    def exists(self, rev: str) -> bool: ...
+
+    def resolve(self, rev: str) -> str: ...
+
+    def new_commits(self, since: str | None, head: str) -> list[Commit]:
+        """Commits reachable from ``head`` and not from ``since``, oldest first. After a history rewrite (``since`` no
+        longer an ancestor of ``head``) that is only the rewritten ones; ``since=None``: ``head`` alone."""
+        ...
+
+    def changed_files(self, base: str, head: str) -> list[str]: ...
+
+    def checkout(self, commit: str) -> AbstractContextManager[Path]:
+        """A detached scratch worktree of ``commit``, removed afterwards (the user's checkout is never touched)."""
+        ...
+
+    def snapshot(self) -> str | None:
+        """A commit object of the working tree as it is (tracked changes and untracked files not ignored), made without
+        touching the index or any branch; None when nothing differs from HEAD."""
+        ...

@@ -1,7 +1,6 @@
 """``overseer.yaml``: loading with errors that point at the file and line, and the commented template.
 
-Sections other issues fill in (audit) are accepted as mappings now so a config written for a newer
-Overseer still loads; unknown top-level keys are refused with their line. Providers and routing live in
+Unknown top-level keys are refused with their line. Providers and routing live in
 ``config.providers``; names that point nowhere and rules that never match are refused here, with their line.
 """
 
@@ -25,7 +24,7 @@ from overseer.config.providers import (
     RoutingConfig,
     default_routing,
 )
-from overseer.config.verify import LandingConfig, NotifyConfig, VerifyConfig
+from overseer.config.verify import AuditConfig, LandingConfig, NotifyConfig, VerifyConfig
 from overseer.domain import Complexity, ConfigError, WorkType
 
 CONFIG_FILE = "overseer.yaml"
@@ -109,7 +108,7 @@ class OverseerConfig(_Strict):
     verify: VerifyConfig = VerifyConfig()
     landing: LandingConfig = LandingConfig()
     notify: NotifyConfig = NotifyConfig()
-    audit: dict[str, Any] = {}
+    audit: AuditConfig = AuditConfig()
     _builtin: frozenset[str] = PrivateAttr(default=frozenset())
 
     @model_validator(mode="before")

@@ -72,8 +72,9 @@ class LandingConfig(_Strict):
     remote: str | None = Field(default=None, description="push the base branch here after an approved epic merge")
 
 
-NOTICE_KINDS = ("escalated", "budget_exhausted", "window_exhausted", "failed", "needs_guidance", "epic_ready", "landed", "summary")
-DEFAULT_NOTICES = ("escalated", "budget_exhausted", "window_exhausted", "failed", "needs_guidance", "epic_ready", "summary")
+DEFAULT_NOTICES = ("audit_critical", "escalated", "budget_exhausted", "window_exhausted", "failed", "needs_guidance", "epic_ready",
+                   "summary")
+NOTICE_KINDS = (*DEFAULT_NOTICES, "landed")
 
 
 class NotifyConfig(_Strict):
@@ -88,3 +89,35 @@ class NotifyConfig(_Strict):
             if e not in NOTICE_KINDS:
                 raise ValueError(f"unknown notice {e!r} (notices: {', '.join(NOTICE_KINDS)})")
         return events
+
+
+class AuditConfig(_Strict):
+    """``audit:``: the commit auditor (``overseer audit``). Its stages take their settings from ``verify:``, except the
+    test timeout, which is its own (a hung suite is killed after 5 minutes by default)."""
+
+    stages: list[str] = Field(default=["secrets", "static", "tests"], description="secrets, static, tests (in this order)")
+    poll_seconds: float = Field(default=2.0, gt=0, description="how often git is asked for new commits")
+    debounce_seconds: float = Field(default=30.0, ge=0, description="quiet time after the last file change before uncommitted "
+                                                                    "work is audited")
+    test_timeout_seconds: float = Field(default=300.0, gt=0)
+    inbox: str = Field(default="tasks/supervisor_feedback", description="feedback folder, relative to the repository")
+    feedback_at: str = Field(default="high", description="one inbox file per finding at or above this severity")
+    summary_at: str = Field(default="medium", description="findings at or above this (and below feedback_at) go into one summary file")
+    fail_at: str = Field(default="high", description="a report is FAIL when a finding is at or above this")
+    file_tasks: bool = Field(default=False, description="file a fix task in the graph for each new CRITICAL or HIGH finding")
+    nice: int = Field(default=10, ge=0, le=19, description="CPU priority offset of the watcher and its checks")
+
+    @field_validator("stages")
+    @classmethod
+    def _known(cls, stages: list[str]) -> list[str]:
+        for s in stages:
+            if s not in ("secrets", "static", "tests"):
+                raise ValueError(f"unknown audit stage {s!r} (stages: secrets, static, tests)")
+        return stages
+
+    @field_validator("feedback_at", "summary_at", "fail_at")
+    @classmethod
+    def _severity(cls, value: str) -> str:
+        if value not in ("critical", "high", "medium", "low", "info"):
+            raise ValueError(f"unknown severity {value!r} (critical, high, medium, low, info)")
+        return value

@@ -151,7 +151,7 @@ class GitIntegrator:
         if self._is_ancestor(commit, old):
             return MergeResult(status="merged", target=target, commit=old, previous=old, detail=f"already in {target}")
         moved = base is not None and old != (self._resolve(base) or base)
-        with self._scratch_worktree(old) as tmp:
+        with self.scratch_worktree(old) as tmp:
             conflicts = self._merge(tmp, commit, message)
             if conflicts:
                 return MergeResult(status="conflict", target=target, previous=old, conflicts=conflicts, moved=moved,
@@ -215,10 +215,10 @@ class GitIntegrator:
         return None
 
     @contextlib.contextmanager
-    def _scratch_worktree(self, commit: str) -> Iterator[Path]:
+    def scratch_worktree(self, commit: str, prefix: str = "land") -> Iterator[Path]:
         """A detached worktree of ``commit`` under ``scratch``, removed afterwards whatever happens."""
         self.scratch.mkdir(parents=True, exist_ok=True)
-        path = (self.scratch / f"land-{secrets.token_hex(6)}").resolve()
+        path = (self.scratch / f"{prefix}-{secrets.token_hex(6)}").resolve()
         try:
             with self._worktrees._admin_lock():
                 git(self.repo, *_NO_HOOKS, "worktree", "add", "--quiet", "--detach", str(path), commit)
@@ -227,7 +227,7 @@ class GitIntegrator:
             try:
                 self._worktrees._remove_path(path)
             except WorktreeError as err:  # never hide the landing's own outcome; `git worktree prune` finishes it later
-                log.warning("could not remove the landing worktree %s: %s", path, err)
+                log.warning("could not remove the scratch worktree %s: %s", path, err)
 
     @contextlib.contextmanager
     def _target_lock(self, target: str) -> Iterator[None]:

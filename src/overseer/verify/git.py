@@ -107,11 +107,11 @@ def diff_text(workdir: Path, base: str, head: str, max_chars: int) -> str:
     return text[:max_chars] + f"\n[... diff cut: {len(text) - max_chars} more characters ...]\n"
 
 
-def added_lines(workdir: Path, base: str, head: str) -> list[AddedLine]:
-    """Every line ``base..head`` adds, with its file and its line number in ``head``."""
+def added_lines(workdir: Path, base: str, head: str, paths: Sequence[str] = ()) -> list[AddedLine]:
+    """Every line ``base..head`` adds (in ``paths`` only, when given), with its file and its line number in ``head``."""
     if base == head:
         return []
-    out = git(workdir, "diff", "-U0", *_DIFF_FLAGS, base, head)
+    out = git(workdir, "diff", "-U0", *_DIFF_FLAGS, base, head, "--", *(f":(literal){p}" for p in paths))
     found: list[AddedLine] = []
     file: str | None = None
     line, in_hunk = 0, False

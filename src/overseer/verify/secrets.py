@@ -95,7 +95,7 @@ class SecretsStage:
         if not self.config.enabled:
             return StageResult(self.name, StageStatus.SKIPPED, detail="secret scan disabled (verify.secrets.enabled: false)")
         try:
-            lines = added_lines(ctx.workdir, ctx.base_commit, ctx.head_commit)
+            lines = added_lines(ctx.workdir, ctx.base_commit, ctx.head_commit, ctx.files)
         except GitError as err:
             return StageResult(self.name, StageStatus.ERROR, detail=f"cannot read the change: {err}", duration_s=time.monotonic() - started)
         findings = self._builtin(lines)
