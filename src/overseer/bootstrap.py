@@ -134,7 +134,7 @@ def open_auditor(sup: Supervisor, *, actor: str, on_state: OnState | None = None
     """The auditor of ``sup.root`` with the verification stages (settings from ``verify:``, test timeout from ``audit:``)."""
     ensure_state_dir(sup.root)  # reports and scratch trees must never show up as the user's changes
     verify, audit = sup.config.verify, sup.config.audit
-    tests = verify.tests.model_copy(update={"timeout_seconds": audit.test_timeout_seconds})
+    tests = verify.tests.model_copy(update={"timeout_seconds": audit.test_timeout_seconds, "coverage": audit.coverage})
     stages: dict[str, Stage] = {"secrets": SecretsStage(verify.secrets), "static": StaticStage(verify.static), "tests": TestsStage(tests)}
     log = GitCommitLog(sup.root, sup.root / STATE_DIR / "audit" / "scratch")
     return Auditor(sup, log, stages, actor=actor, notifier=notifier or make_notifier(sup), on_state=on_state)

@@ -152,3 +152,18 @@ def test_critical_and_high_findings_can_file_fix_tasks_in_the_graph(repo: Callab
     [task] = r.sup.list_tasks()
     assert task.title.startswith("Fix CRITICAL SECRET_EXPOSURE in k.py:1") and task.priority == 0 and "audit" in task.labels
     assert r.sup.create_task(NewTask(title="x"), actor="t")  # the graph is still usable
+
+
+def test_coverage_and_pass_rate_are_measured_and_a_drop_in_coverage_is_a_medium_finding(repo: Callable[..., Repo]) -> None:
+    r = repo()
+    auditor = r.auditor()
+    first = auditor.audit_new()
+    assert first is not None and first.metrics["coverage"] == 100.0 and first.metrics["test_pass_rate"] == 1.0
+    untested = "".join(f"\n\ndef f{n}(x):\n    if x:\n        return {n}\n    return -{n}\n" for n in range(8))
+    r.commit("more code, no tests", {"calc.py": CALC + untested})
+    report = auditor.audit_new()
+    assert report is not None and report.metrics["coverage"] < 60
+    [drop] = [i for i in report.issues if i.type == "COVERAGE_DROP"]
+    assert drop.severity.value == "medium" and drop.id == "COV-001" and "100.0%" in drop.description
+    [summary] = [p for p in r.inbox() if p.name.startswith("SUMMARY_")]
+    assert "COV-001" in summary.read_text() and report.status == "PASS"  # MEDIUM: batched, not a failure

@@ -152,3 +152,11 @@ def test_pytest_s_summary_and_failure_lines_are_parsed() -> None:
         ("tests/test_a.py::test_one[x y]", "tests/test_a.py", 12, "tests/test_a.py::test_one[x y] failed: AssertionError: boom"),
         ("tests/test_b.py", "tests/test_b.py", None, "error in tests/test_b.py: ImportError: no module named q"),
     ]
+
+
+def test_coverage_without_a_floor_is_a_figure_when_it_can_be_measured_and_never_an_error_when_not(repo: Repo) -> None:
+    ctx = repo.ctx(repo.head, repo.head)
+    measured = TestsStage(SuiteConfig(coverage=True)).run(ctx)
+    assert measured.status == StageStatus.PASSED and measured.metrics["coverage"] > 0 and not measured.findings
+    shell = TestsStage(SuiteConfig(command="python -c 'print(1)'", coverage=True)).run(ctx)  # not a pytest command
+    assert shell.status == StageStatus.PASSED and "coverage" not in shell.metrics

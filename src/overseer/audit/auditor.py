@@ -173,8 +173,9 @@ class Auditor:
     def _report(self, head: str, base: str, commits: list[Commit], skipped: list[Commit], found: list[tuple[Finding, str | None]],
                 results: list[StageResult], resolved: list[str], name: str) -> AuditReport:
         register = Register(self.dir / "findings.json")
-        issues = number_issues(found, register.open_ids())
         tests = next((r for r in results if r.stage == "tests"), None)
+        found = [*found, *self._coverage_drop(tests)]
+        issues = number_issues(found, register.open_ids())
         metrics = {"coverage": (tests.metrics.get("coverage") if tests else None),
                    "test_pass_rate": (tests.metrics.get("test_pass_rate") if tests else None), "security_score": security_score(issues)}
         report = AuditReport(timestamp=utcnow().isoformat(timespec="seconds"), commit_hash=head,
@@ -190,6 +191,18 @@ class Auditor:
         self._move(AuditState.WAIT_FOR_FIX if report.status == "FAIL" else AuditState.IDLE,
                    "waiting for a fix" if report.status == "FAIL" else "all clear")
         return report
+
+    def _coverage_drop(self, tests: StageResult | None) -> list[tuple[Finding, str | None]]:
+        """A MEDIUM finding when coverage fell by ``audit.coverage_drop`` points or more since the last audit that measured it."""
+        now = tests.metrics.get("coverage") if tests is not None else None
+        if now is None:
+            return []
+        before = self._saved().get("coverage")
+        self._save(coverage=now)
+        if before is None or float(before) - now < self.config.coverage_drop:
+            return []
+        return [(Finding("tests", Severity.MEDIUM, "COVERAGE_DROP", f"coverage fell from {float(before):.1f}% to {now:.1f}%",
+                         remediation="add tests for the code the new commits brought in"), None)]
 
     def _communicate(self, report: AuditReport, register: Register) -> None:
         """Inbox files for new findings at or above ``feedback_at``, one summary for the batched ones, resolved marks."""

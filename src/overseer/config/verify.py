@@ -37,6 +37,7 @@ class TestsConfig(_Strict):
     command: str | None = Field(default=None, description="shell command run in the worktree; None: auto-detect (pytest)")
     timeout_seconds: float = Field(default=600.0, gt=0, description="the process group is killed at this and the stage reports TIMEOUT")
     coverage_floor: float | None = Field(default=None, ge=0, le=100, description="percent; runs the tests under coverage")
+    coverage: bool = Field(default=False, description="measure coverage even without a floor, when coverage is installed")
     env: dict[str, str] = {}
 
 
@@ -100,6 +101,8 @@ class AuditConfig(_Strict):
     debounce_seconds: float = Field(default=30.0, ge=0, description="quiet time after the last file change before uncommitted "
                                                                     "work is audited")
     test_timeout_seconds: float = Field(default=300.0, gt=0)
+    coverage: bool = Field(default=True, description="measure coverage of pytest suites when coverage is installed")
+    coverage_drop: float = Field(default=1.0, ge=0, description="points of coverage lost since the last audit that make a MEDIUM finding")
     inbox: str = Field(default="tasks/supervisor_feedback", description="feedback folder, relative to the repository")
     feedback_at: str = Field(default="high", description="one inbox file per finding at or above this severity")
     summary_at: str = Field(default="medium", description="findings at or above this (and below feedback_at) go into one summary file")

@@ -147,16 +147,17 @@ class TestsStage:
         pytest = pytest_args(command)
         with tempfile.TemporaryDirectory(prefix="overseer-tests-") as tmp:
             argv: list[str] | str = command
-            if self.config.coverage_floor is not None:
+            measuring = self.config.coverage_floor is not None or self.config.coverage
+            if measuring:
                 covered = self._covered(command, pytest, Path(tmp), ctx.workdir, env)
-                if isinstance(covered, str):
+                if isinstance(covered, str) and self.config.coverage_floor is not None:
                     return StageResult(self.name, StageStatus.ERROR, detail=covered, duration_s=time.monotonic() - started)
-                argv = covered
+                argv = covered if isinstance(covered, list) else command  # only measured "when available"
             try:
                 done = run(argv, ctx.workdir, timeout=self.config.timeout_seconds, env=env)
             except ToolError as err:
                 return StageResult(self.name, StageStatus.ERROR, detail=str(err), duration_s=time.monotonic() - started)
-            covering = self.config.coverage_floor is not None and not done.timed_out
+            covering = measuring and not done.timed_out
             percent = self._percent(pytest, Path(tmp), ctx.workdir, env) if covering else None
         result = self._judge(command, done, pytest is not None)
         return self._with_coverage(result, percent, time.monotonic() - started, pytest)
@@ -218,6 +219,9 @@ class TestsStage:
         metrics, findings, status = dict(result.metrics), list(result.findings), result.status
         tools = {"pytest": _version("pytest")} if pytest is not None and pytest[0] == sys.executable else {}
         detail = result.detail
+        if floor is None and percent is not None:  # measured without a floor: a figure, never a finding
+            metrics["coverage"] = round(percent, 2)
+            detail += f"; coverage {percent:.1f}%"
         if floor is not None and status in (StageStatus.PASSED, StageStatus.FAILED):
             if percent is None:
                 findings.append(self._finding("COVERAGE", "no coverage data was collected", remediation="check the test command"))
