@@ -40,7 +40,8 @@ AUDIT_MOVES: dict[AuditState, frozenset[AuditState]] = {
 }
 
 # report issue id prefixes by finding type
-PREFIX = {"SECRET_EXPOSURE": "SEC", "TEST_FAILURE": "TST", "TEST_TIMEOUT": "TST", "COVERAGE": "COV", "COVERAGE_DROP": "COV", "LINT": "LNT", "SECURITY": "SAST"}
+PREFIX = {"SECRET_EXPOSURE": "SEC", "TEST_FAILURE": "TST", "TEST_TIMEOUT": "TST", "COVERAGE": "COV", "COVERAGE_DROP": "COV",
+          "LINT": "LNT", "SECURITY": "SAST"}
 # what the auditor makes of a finding type, whatever severity its tool gave: a secret is always critical
 AUDIT_SEVERITY = {"SECRET_EXPOSURE": Severity.CRITICAL, "TEST_FAILURE": Severity.HIGH, "TEST_TIMEOUT": Severity.HIGH}
 
