@@ -132,3 +132,15 @@ def test_an_epic_configured_to_merge_by_itself_moves_the_base_branch_after_its_r
     assert p.sup.get(epic.id).status == TaskStatus.DONE
     assert git(p.repo, "show", "main:calc.py") == MUL and (p.repo / "calc.py").read_text() == MUL
     assert any(e.kind == "epic.reviewed" for e in p.sup.events(task_id=epic.id, limit=100))
+
+
+def test_when_the_target_moved_since_a_run_began_its_merge_is_tested_again_before_it_lands(project: Callable[..., Project]) -> None:
+    p = project()
+    a = p.sup.create_task(NewTask(title="Add mul", body=attempts({"calc.py": MUL})), actor="t")
+    b = p.sup.create_task(NewTask(title="Add docs", body=attempts({"docs/calc.md": "add and mul\n"})), actor="t")
+    run_once(p)  # both start from the same head; whichever lands second finds the target moved
+    assert p.sup.get(a.id).status == p.sup.get(b.id).status == TaskStatus.DONE
+    landings = [e.data for e in p.sup.events(limit=1000) if e.kind == "land.result"]
+    assert [d["moved"] for d in landings] == [False, True]
+    assert landings[1]["retest"]["stage"] == "tests" and landings[1]["retest"]["status"] == "passed"
+    assert {"calc.py", "docs/calc.md"} <= p.files("overseer/integration/main")

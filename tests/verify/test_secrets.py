@@ -99,3 +99,12 @@ def test_ordinary_lines_are_not_secrets(line: str) -> None:
 def test_entropy_and_mask_behave() -> None:
     assert entropy("aaaa") == 0.0 and entropy("ab") == 1.0 and entropy(RANDOM) > 4.0
     assert mask(AWS_KEY) == "AKIA***"
+
+
+def test_the_scan_keeps_to_the_files_it_is_given_and_names_with_pathspec_magic_are_plain_names(repo: Repo) -> None:
+    from dataclasses import replace
+
+    ctx = repo.change({"a.env": f"KEY={AWS_KEY}\n", ":(glob)b.env": f"KEY={AWS_KEY}\n"})
+    assert {f.file for f in SecretsStage().run(replace(ctx, files=("a.env",))).findings} == {"a.env"}
+    assert {f.file for f in SecretsStage().run(replace(ctx, files=(":(glob)b.env",))).findings} == {":(glob)b.env"}
+    assert {f.file for f in SecretsStage().run(ctx).findings} == {"a.env", ":(glob)b.env"}

@@ -111,7 +111,7 @@ def added_lines(workdir: Path, base: str, head: str, paths: Sequence[str] = ()) 
     """Every line ``base..head`` adds (in ``paths`` only, when given), with its file and its line number in ``head``."""
     if base == head:
         return []
-    out = git(workdir, "diff", "-U0", *_DIFF_FLAGS, base, head, "--", *(f":(literal){p}" for p in paths))
+    out = git(workdir, "diff", "-U0", *_DIFF_FLAGS, base, head, "--", *paths)  # pathspecs are literal (see git())
     found: list[AddedLine] = []
     file: str | None = None
     line, in_hunk = 0, False
