@@ -41,8 +41,11 @@ def make_repo(root: Path, profile: dict[str, object], parallel: int) -> Path:
     subprocess.run([*GIT, "add", "-A"], cwd=repo, check=True)
     subprocess.run([*GIT, "commit", "-qm", "init"], cwd=repo, check=True)
     init_project(repo)
+    # the loop's own cost: no verification stages, and verified runs wait at the land gate (no merges), as the bare
+    # baseline neither checks nor merges
     config = {"profiles": {"noop": {"harness": "command", "pool": 1000, **profile}},
-              "runtime": {"max_parallel": parallel, "heartbeat_seconds": 30}}
+              "runtime": {"max_parallel": parallel, "heartbeat_seconds": 30},
+              "verify": {"stages": []}, "landing": {"approve_each": True}}
     (repo / "overseer.yaml").write_text(json.dumps(config))
     return repo
 

@@ -144,3 +144,12 @@ def test_when_the_target_moved_since_a_run_began_its_merge_is_tested_again_befor
     assert [d["moved"] for d in landings] == [False, True]
     assert landings[1]["retest"]["stage"] == "tests" and landings[1]["retest"]["status"] == "passed"
     assert {"calc.py", "docs/calc.md"} <= p.files("overseer/integration/main")
+
+
+def test_landing_approve_each_holds_every_verified_task_for_a_person(project: Callable[..., Project]) -> None:
+    p = project(landing={"approve_each": True})
+    task = p.sup.create_task(NewTask(title="Add mul", body=attempts({"calc.py": MUL})), actor="t")
+    run_once(p)
+    assert p.sup.get(task.id).status == TaskStatus.AWAITING_APPROVAL
+    assert [(a.task.id, a.kind) for a in open_approvals(p.sup, actor="alice").pending()] == [(task.id, "land")]
+    assert git(p.repo, "show", "overseer/integration/main:calc.py") == CALC

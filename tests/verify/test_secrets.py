@@ -108,3 +108,9 @@ def test_the_scan_keeps_to_the_files_it_is_given_and_names_with_pathspec_magic_a
     assert {f.file for f in SecretsStage().run(replace(ctx, files=("a.env",))).findings} == {"a.env"}
     assert {f.file for f in SecretsStage().run(replace(ctx, files=(":(glob)b.env",))).findings} == {":(glob)b.env"}
     assert {f.file for f in SecretsStage().run(ctx).findings} == {"a.env", ":(glob)b.env"}
+
+
+def test_aws_documented_example_keys_are_not_findings_but_a_real_looking_one_is() -> None:
+    assert scan_line('aws_access_key_id = "AKIAIOSFODNN7EXAMPLE"') == []
+    assert scan_line("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY") == []
+    assert [rule.name for rule, _ in scan_line(f'key = "{AWS_KEY}"')] == ["aws-access-key-id"]

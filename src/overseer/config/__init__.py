@@ -261,6 +261,7 @@ landing:
   epic_branch: overseer/epic/{epic}     # an epic's integration branch, from the base branch
   epic_review: true                     # an LLM review of the whole epic before the gate
   epic_approval: true                   # merging an epic into the base branch waits for `overseer approve EPIC`
+  approve_each: false                   # true: every verified task waits for `overseer approve` before it lands
   retest_when_moved: true               # the target moved since the run began: test the merge before it lands
   remote:                               # push the base branch here after an approved merge
 

@@ -69,6 +69,8 @@ class LandingConfig(_Strict):
     epic_branch: str = Field(default="overseer/epic/{epic}", description="an epic's integration branch, created from the base branch")
     epic_approval: bool = Field(default=True, description="merging a finished epic into the base branch waits for `overseer approve EPIC`")
     epic_review: bool = Field(default=True, description="an LLM review of the whole integration diff before the gate")
+    approve_each: bool = Field(default=False, description="every verified task waits for `overseer approve` before it lands "
+                                                          "(as if each had the `land` gate)")
     retest_when_moved: bool = Field(default=True, description="run the tests again on the merge when the target moved since the run began")
     remote: str | None = Field(default=None, description="push the base branch here after an approved epic merge")
 

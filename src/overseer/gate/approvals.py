@@ -49,7 +49,7 @@ class Approvals:
         waiting = []
         for t in self.sup.list_tasks(TaskQuery(statuses=(TaskStatus.AWAITING_APPROVAL,))):
             run = self._verified_run(t)
-            gated = "land" in t.gates and run is not None and run.verdict is not None and run.verdict.lands
+            gated = self.gate.gated(t) and run is not None and run.verdict is not None and run.verdict.lands
             kind = "epic" if t.is_epic else ("land" if gated else "needs_guidance")
             waiting.append(Approval(t, kind, t.close_reason or "", run))
         return waiting + held

@@ -89,7 +89,7 @@ class Gatekeeper:
 
     def decide(self, run: Run, task: Task) -> Run:
         verdict = run.verdict or Verdict.NEEDS_GUIDANCE
-        if verdict.lands and "land" in task.gates:
+        if verdict.lands and self.gated(task):
             self._wait(task, run, f"verified ({verdict.value}); approval required before landing", "approval")
             return run
         if verdict.lands:
@@ -99,6 +99,10 @@ class Gatekeeper:
             return run
         self.retry(run, task, "verification: " + "; ".join(feedback_lines(run.stages, limit=3)))
         return run
+
+    def gated(self, task: Task) -> bool:
+        """Verified work of ``task`` waits for a person before it lands (its ``land`` gate, or ``landing.approve_each``)."""
+        return "land" in task.gates or self.landing.approve_each
 
     def _wait(self, task: Task, run: Run | None, why: str, kind: str) -> None:
         self.sup.set_status(task.id, TaskStatus.AWAITING_APPROVAL, actor=self.actor, reason=why)
