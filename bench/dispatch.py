@@ -116,6 +116,9 @@ def latency_phase(root: Path, samples: int) -> list[float]:
         thread = threading.Thread(target=feed)
         thread.start()
         while len(runner.state.finished) < samples:
+            if loop_task.done():  # the loop died: say why instead of waiting for runs that will never come
+                loop_task.result()
+                raise SystemExit("the supervisor loop ended before every sample ran")
             await asyncio.sleep(0.05)
         thread.join()
         loop_task.cancel()

@@ -16,7 +16,7 @@ from overseer.domain import OverseerError, ValidationError
 from overseer.domain.runs import RunStatus
 from overseer.gate import Approvals, Gatekeeper
 from overseer.llm import LiteLLMPrices, LiteLLMTransport
-from overseer.notify import AppriseNotifier, NullNotifier
+from overseer.notify import AppriseNotifier
 from overseer.ports import ModelGateway, Notifier, PriceBook, RunStore, Stage, UsageLedger
 from overseer.runner import Runner, RunnerState, profile_options
 from overseer.runtime.commits import GitCommitLog
@@ -96,11 +96,12 @@ def open_runner(sup: Supervisor, *, worker: str, on_change: Callable[[RunnerStat
 
 # -- verification, landing, notifications ----------------------------------------------------------------------
 
-def make_notifier(sup: Supervisor) -> Notifier:
-    """Apprise to the URLs of ``notify.urls`` (``${VAR}`` expanded now, so a missing one is an error at start), or nothing."""
+def make_notifier(sup: Supervisor) -> Notifier | None:
+    """Apprise to the URLs of ``notify.urls`` (``${VAR}`` expanded now, so a missing one is an error at start); None
+    when there are none."""
     cfg = sup.config.notify
     if not cfg.urls:
-        return NullNotifier()
+        return None
     try:
         return AppriseNotifier(cfg.urls, cfg.events, timeout_seconds=cfg.timeout_seconds)
     except ValueError as err:

@@ -25,7 +25,7 @@ Discard = Callable[[str, bool], None]  # (run id, delete its branch too)
 
 
 class Gatekeeper:
-    def __init__(self, sup: Supervisor, runs: RunStore, integrator: Integrator, verifier: Verifier, notifier: Notifier, *,
+    def __init__(self, sup: Supervisor, runs: RunStore, integrator: Integrator, verifier: Verifier, notifier: Notifier | None, *,
                  actor: str, base: str | None = None, retest: Stage | None = None, epic_review: Stage | None = None,
                  discard: Discard | None = None, task_cost: Callable[[str], float] | None = None) -> None:
         self.sup, self.runs, self.integrator, self.verifier = sup, runs, integrator, verifier

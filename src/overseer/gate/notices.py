@@ -15,13 +15,13 @@ SUMMARY_EVENTS = {"run.landed": "landed", "task.escalated": "escalated", "run.ve
 
 
 class Notices:
-    def __init__(self, sup: Supervisor, notifier: Notifier, *, actor: str) -> None:
+    def __init__(self, sup: Supervisor, notifier: Notifier | None, *, actor: str) -> None:
         self.sup, self.notifier, self.actor = sup, notifier, actor
         self.wanted = frozenset(sup.config.notify.events)
 
     def send(self, kind: str, title: str, body: str, *, task: str | None = None, run: str | None = None, severity: str = "info") -> bool:
         """Deliver when ``kind`` is wanted; the outcome goes to the event log either way it went."""
-        if kind not in self.wanted:
+        if kind not in self.wanted or self.notifier is None:  # no notify.urls: nobody to tell, nothing to log
             return True
         notice = Notice(kind=kind, title=title, body=body, task_id=task, run_id=run, severity=severity)
         ok = self.notifier.notify(notice)
