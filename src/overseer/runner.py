@@ -119,18 +119,6 @@ class Runner:
                 self._requeue(task.id, "no live run")
         return lost
 
-    def resume_gate(self) -> None:
-        """Verification or an epic's completion cut short by a restart: do it now."""
-        for task in self.sup.list_tasks(TaskQuery(statuses=(TaskStatus.VERIFYING,))):
-            if task.is_epic:
-                self.gate.complete_epic(task)
-                continue
-            last = self.runs.list_runs(task_id=task.id, limit=1)
-            if last and last[0].status == RunStatus.SUCCEEDED and last[0].verdict is None:
-                self._verify(last[0])
-            elif last and last[0].verdict is not None:
-                self.gate.decide(last[0], task)
-
     def _requeue(self, task_id: str, why: str, *, count_attempt: bool = False) -> None:
         task = self.sup.get(task_id)
         if task.status in (TaskStatus.RUNNING, TaskStatus.CLAIMED):
@@ -141,7 +129,7 @@ class Runner:
     async def run(self, *, once: bool = False, max_parallel: int | None = None) -> RunnerState:
         self.preflight()
         self.recover()
-        await asyncio.to_thread(self.resume_gate)
+        await asyncio.to_thread(self.gate.resume)
         limit = max_parallel or self.sup.config.runtime.max_parallel
         active: dict[str, asyncio.Task[None]] = {}
         watcher = asyncio.create_task(self._watch(self.sup.config.runtime.watch_seconds))
@@ -301,7 +289,7 @@ class Runner:
         spent = self.routing.task_cost(task.id) if cap is not None else 0.0  # a ledger query only for tasks with a budget
         if status == RunStatus.SUCCEEDED:
             self.sup.set_status(task.id, TaskStatus.VERIFYING, actor=self.worker, reason=f"run {run.id} succeeded", changes=counted)
-            self._verify(done)
+            self.gate.verify(done)
         elif cap is not None and spent >= cap:
             why = (f"cost budget spent: ${spent:.2f} of ${cap:.2f} after run {run.id} ended {report.reason.value}; "
                    "a person decides: raise budget.max_cost_usd and reopen, or close it")
@@ -333,18 +321,6 @@ class Runner:
             self.gate.notices.send("failed", f"{task.id} failed: {task.title}", why + (f"\n\n{report.error}" if report.error else ""),
                                    task=task.id, run=run.id, severity="failure")
         self._changed()
-
-    def _verify(self, run: Run) -> None:
-        """The gate's verdict on a finished run; a crash in it never lands anything: the task waits for a person."""
-        try:
-            self.gate.after_run(run)
-        except Exception as err:
-            why = f"verification of run {run.id} could not finish: {type(err).__name__}: {err}"
-            if self.sup.get(run.task_id).status == TaskStatus.VERIFYING:
-                self.sup.set_status(run.task_id, TaskStatus.AWAITING_APPROVAL, actor=self.worker, reason=why[:2000])
-            self.sup.store.record_event("verify.crashed", actor=self.worker, task_id=run.task_id, run_id=run.id, data={"error": why})
-            self.gate.notices.send("needs_guidance", f"{run.task_id}: verification could not finish", why, task=run.task_id,
-                                   run=run.id, severity="failure")
 
     def _changed(self) -> None:
         if self.on_change is not None:

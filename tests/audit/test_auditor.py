@@ -167,3 +167,24 @@ def test_coverage_and_pass_rate_are_measured_and_a_drop_in_coverage_is_a_medium_
     assert drop.severity.value == "medium" and drop.id == "COV-001" and "100.0%" in drop.description
     [summary] = [p for p in r.inbox() if p.name.startswith("SUMMARY_")]
     assert "COV-001" in summary.read_text() and report.status == "PASS"  # MEDIUM: batched, not a failure
+
+
+def test_a_critical_finding_is_also_sent_to_the_configured_notification_targets(repo: Callable[..., Repo]) -> None:
+    import json
+
+    from overseer.bootstrap import open_supervisor
+    from tests.notify.receiver import WebhookReceiver
+
+    with WebhookReceiver() as hook:
+        r = repo()
+        config = json.loads((r.path / "overseer.yaml").read_text())
+        (r.path / "overseer.yaml").write_text(json.dumps({**config, "notify": {"urls": [hook.apprise_url("/audit")]}}))
+        git(r.path, "commit", "-qam", "notify the team")
+        r.sup.close()
+        r.sup = open_supervisor(r.path)
+        auditor = r.auditor()
+        auditor.audit_new()
+        sha = r.commit("key", {"k.py": f'TOKEN = "{AWS_KEY}"\n'})
+        auditor.audit_new()
+        [post] = hook.wait_for(1)
+        assert post.json["title"] == f"CRITICAL SECRET_EXPOSURE in k.py at {sha[:10]}" and AWS_KEY not in str(post.json)

@@ -18,7 +18,7 @@ from overseer.domain.enums import DepType
 from overseer.domain.runs import Run, RunStatus
 from overseer.domain.verification import Finding, Severity, StageResult, StageStatus, Verdict, feedback_lines, verdict_for
 from overseer.gate.notices import Notices
-from overseer.ports import CheckContext, Integrator, MergeResult, Notifier, RunStore, Stage, Verifier
+from overseer.ports import CheckContext, Integrator, MergeResult, Notifier, RunStore, Stage, TaskQuery, Verifier
 from overseer.service import Supervisor
 
 Discard = Callable[[str, bool], None]  # (run id, delete its branch too)
@@ -69,6 +69,30 @@ class Gatekeeper:
         return self.epic_branch(parent) if parent is not None else self.base
 
     # -- a finished run ------------------------------------------------------------------------------------------
+    def verify(self, run: Run) -> None:
+        """``after_run``, where a crash never lands anything: the task waits for a person, who is told."""
+        try:
+            self.after_run(run)
+        except Exception as err:
+            why = f"verification of run {run.id} could not finish: {type(err).__name__}: {err}"
+            if self.sup.get(run.task_id).status == TaskStatus.VERIFYING:
+                self.sup.set_status(run.task_id, TaskStatus.AWAITING_APPROVAL, actor=self.actor, reason=why[:2000])
+            self._event("verify.crashed", run.task_id, run.id, {"error": why})
+            self.notices.send("needs_guidance", f"{run.task_id}: verification could not finish", why, task=run.task_id,
+                              run=run.id, severity="failure")
+
+    def resume(self) -> None:
+        """Verification or an epic's completion that a restart cut short: done now."""
+        for task in self.sup.list_tasks(TaskQuery(statuses=(TaskStatus.VERIFYING,))):
+            if task.is_epic:
+                self.complete_epic(task)
+                continue
+            last = self.runs.list_runs(task_id=task.id, limit=1)
+            if last and last[0].status == RunStatus.SUCCEEDED and last[0].verdict is None:
+                self.verify(last[0])
+            elif last and last[0].verdict is not None:
+                self.decide(last[0], task)
+
     def after_run(self, run: Run) -> Run:
         """Verify ``run`` (its task is ``verifying``) and act on the verdict."""
         task = self.sup.get(run.task_id)
