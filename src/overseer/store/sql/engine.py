@@ -8,6 +8,7 @@ import os
 import select
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,21 @@ def normalise_url(url: str) -> str:
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
+
+
+def _wal(cur: Any) -> None:
+    """Switch the database to WAL once. WAL is kept in the file, so later connections only read it; the switch itself
+    needs a moment alone, and SQLite answers "locked" at once (no busy handler) while other openers hold it: retry."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
+    while True:
+        try:
+            if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -168,7 +184,7 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we emit BEGIN ourselves, below
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
+        _wal(cur)
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
         cur.close()
