@@ -114,3 +114,22 @@ def test_aws_documented_example_keys_are_not_findings_but_a_real_looking_one_is(
     assert scan_line('aws_access_key_id = "AKIAIOSFODNN7EXAMPLE"') == []
     assert scan_line("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY") == []
     assert [rule.name for rule, _ in scan_line(f'key = "{AWS_KEY}"')] == ["aws-access-key-id"]
+
+
+@pytest.mark.parametrize("line", [
+    'DB_PASSWORD = "aB3$kL9!mN2pQ"', "POSTGRES_PASSWORD=Zk8mP2xQ9wL4", "export SMTP_PASSWORD='Tr4!nM8@kL2x'",
+    "MAPS_API_KEY=9f8e7d6c5b4a39281706f5e4d3c2b1a0", "DATABASE_URL=postgres://app:Qw8eR5tY2uI9@db.internal:5432/orders",
+    'GOOGLE_MAPS_KEY = "AIza' + 'SyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q"', "api_token: Zq9Xw8Cv7Bn6Mk5Lj4Hg3Fd2Sa1Po0Iu",
+])
+def test_unquoted_assignments_passwords_hex_keys_url_passwords_and_google_keys_are_found(line: str) -> None:
+    assert scan_line(line), line
+
+
+@pytest.mark.parametrize("line", [
+    'password = "changeme"', "password: ${POSTGRES_PASSWORD}", 'password = os.environ["DB_PASSWORD"]', "PASSWORD_MIN_LENGTH = 12",
+    'password_field = "password"', "DATABASE_URL=postgres://db.internal:5432/orders", 'REVISION = "' + "0123456789abcdef" * 2 + '"',
+    "SECRET_KEY_FILE=/run/secrets/django_secret_key", 'api_key: "' + "x" * 32 + '"', 'db = "postgres://user:password@localhost/db"',
+    'export GITHUB_TOKEN="$(cat /run/secrets/gh_token)"',
+])
+def test_references_placeholders_and_harmless_values_are_not_secrets(line: str) -> None:
+    assert scan_line(line) == [], line

@@ -1,8 +1,11 @@
 """The secret scan: only the lines the change adds, so a key already in the baseline is not the run's fault.
 
 Built-in high-confidence rules always run (CRITICAL, type SECRET_EXPOSURE): AWS access key ids and secret keys,
-GitHub tokens, Slack tokens and webhooks, Stripe live keys, private key blocks, and high-entropy strings assigned to
-names like password, secret, token or api_key (Shannon entropy above 4.0 over at least 20 characters).
+GitHub tokens, Slack tokens and webhooks, Stripe live keys, Google API keys, private key blocks, passwords in URLs,
+and values assigned (quoted or not: Python, YAML, .env, shell) to names like password, secret, token or api_key when
+they are high-entropy (above 4.0 bits a character over 20 or more), a hex key of 32 to 64 digits, or, for passwords,
+10 or more mixed characters. References (``${VAR}``, ``os.environ``...) and placeholders (changeme, your-..., xxxx,
+example) are not values; vendors' documented example keys are not secrets.
 
 detect-secrets adds its plugins when installed (``detect_secrets: None``), when required (``True``: missing is an
 ERROR), never with ``False``. Its hits on added lines that no built-in rule caught are HIGH. Nothing here ever
@@ -16,7 +19,7 @@ import math
 import re
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,10 +42,37 @@ class Rule:
     title: str
     pattern: re.Pattern[str]
     entropy: bool = False  # the captured value must also look random
+    accept: Callable[[str], bool] | None = None  # a further test of the captured value
 
     def matches(self, text: str) -> list[str]:
         found = [m.group(1) for m in self.pattern.finditer(text) if not _documented_example(m.group(1))]
-        return [v for v in found if not self.entropy or (len(v) >= MIN_LENGTH and entropy(v) > MIN_ENTROPY)]
+        found = [v for v in found if not self.entropy or (len(v) >= MIN_LENGTH and entropy(v) > MIN_ENTROPY)]
+        return [v for v in found if self.accept is None or self.accept(v)]
+
+
+_NOT_A_VALUE = ("changeme", "change-me", "change_me", "replace", "your", "example", "placeholder", "xxxx", "dummy", "redacted",
+                "****", "password", "secret", "sample", "todo", "<", ">", "(", "{{")
+
+
+def _literal(value: str) -> bool:
+    """A value written out, not a reference (``${VAR}``, ``%(x)s``, ``os.environ``...) nor a placeholder."""
+    low = value.lower()
+    return not value.startswith(("$", "{", "%", "@")) and not any(w in low for w in _NOT_A_VALUE) and not low.startswith(
+        ("os.", "env.", "settings.", "config.", "process.env", "none", "null", "true", "false"))
+
+
+def _password(value: str) -> bool:
+    """A hard-coded password: 10+ characters, mixed (letters and digits or punctuation), not a reference or placeholder."""
+    mixed = any(c.isalpha() for c in value) and any(not c.isalpha() for c in value)
+    return len(value) >= 10 and mixed and entropy(value) >= 3.0 and _literal(value)
+
+
+def _hex_key(value: str) -> bool:
+    return len(set(value)) >= 8 and _literal(value)
+
+
+_NAME_TAIL = r"[a-z0-9_.-]*[\"']?\s*(?::=|=>|[:=])\s*(?:[rbuf]?[\"'`])?"
+_UNQUOTED = r"([^\s\"'`,;)]{%d,})"
 
 
 def _documented_example(value: str) -> bool:
@@ -61,8 +91,16 @@ RULES: tuple[Rule, ...] = (
     Rule("stripe-key", "Stripe live key", re.compile(r"\b((?:sk|rk)_live_[A-Za-z0-9]{24,})")),
     Rule("private-key", "private key block", re.compile(r"(-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----)")),
     Rule("high-entropy-assignment", "high-entropy string assigned to a secret-looking name",
-         re.compile(r"(?i)(?:password|passwd|pwd|secret|token|api_?key|apikey|access_?key|auth_?key|private_?key)[a-z0-9_]*[\"']?"
-                    r"\s*(?::=|=>|[:=])\s*[rbuf]?[\"'`]([^\"'`\s]{20,})[\"'`]"), entropy=True),
+         re.compile(r"(?i)(?:password|passwd|pwd|secret|token|api_?key|apikey|access_?key|auth_?key|private_?key)" + _NAME_TAIL
+                    + _UNQUOTED % MIN_LENGTH), entropy=True, accept=_literal),
+    Rule("google-api-key", "Google API key", re.compile(r"\b(AIza[0-9A-Za-z_-]{35})(?![0-9A-Za-z_-])")),
+    Rule("url-credentials", "password in a URL", re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s:/@'\"]*:([^\s@/'\"]{6,})@[^\s'\"]+"),
+         accept=_literal),
+    Rule("password-assignment", "hard-coded password",
+         re.compile(r"(?i)(?:password|passwd|pwd)" + _NAME_TAIL + _UNQUOTED % 10), accept=_password),
+    Rule("hex-key-assignment", "hex key assigned to a secret-looking name",
+         re.compile(r"(?i)(?:secret|token|api_?key|apikey|access_?key|auth_?key)" + _NAME_TAIL + r"([0-9a-f]{32,64})\b"),
+         accept=_hex_key),
 )
 
 
