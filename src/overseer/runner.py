@@ -293,12 +293,8 @@ class Runner:
         elif cap is not None and spent >= cap:
             why = (f"cost budget spent: ${spent:.2f} of ${cap:.2f} after run {run.id} ended {report.reason.value}; "
                    "a person decides: raise budget.max_cost_usd and reopen, or close it")
-            self.sup.set_status(task.id, TaskStatus.ESCALATED, actor=self.worker, reason=why, changes=counted)
-            self.sup.store.record_event("task.escalated", actor=self.worker, task_id=task.id, run_id=run.id,
-                                        data={"why": "cost_budget", "spent_usd": round(spent, 6), "budget_usd": cap})
             self.executor.discard(run.id, delete_branch=False)
-            self.gate.notices.send("budget_exhausted", f"{task.id} spent its budget: {task.title}", why, task=task.id, run=run.id,
-                                   severity="failure")
+            self.gate.escalate_spent(task, run.id, spent, cap, why, changes=counted)
         elif report.reason == ExitReason.RATE_LIMITED:
             provider = self.sup.config.profiles[run.profile].provider
             until = self.routing.quota.park_rate_limited(provider, report.rate_limit_reset_at,

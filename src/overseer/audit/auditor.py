@@ -8,6 +8,7 @@ log says so. The last checked commit is persisted only when an audit finished, s
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -126,8 +127,9 @@ class Auditor:
                 if "tests" in self.config.stages and "tests" in self.stages:
                     results.append(self._run("tests", CheckContext(tree, base, head, present), found))
                 self._move(AuditState.VERIFYING, "coverage, pass rate, resolved findings")
-            resolved = self._resolved(tree, head, present, found, results)
-        return self._report(head, base, commits, skipped, found, results, resolved, name or head)
+            register = Register(self.dir / "findings.json")
+            resolved = self._resolved(register, tree, head, present, found, results)
+        return self._report(register, head, base, commits, skipped, found, results, resolved, name or head)
 
     def _secrets(self, tree: Path, audited: list[Commit], found: list[tuple[Finding, str | None]]) -> StageResult:
         """One secret scan per commit, on that commit's own diff; the results folded into one stage result."""
@@ -152,12 +154,11 @@ class Auditor:
         found.extend((f, None) for f in result.findings)
         return result
 
-    def _resolved(self, tree: Path, head: str, present: tuple[str, ...], found: list[tuple[Finding, str | None]],
+    def _resolved(self, register: Register, tree: Path, head: str, present: tuple[str, ...], found: list[tuple[Finding, str | None]],
                   results: list[StageResult]) -> list[str]:
         """Open findings from earlier audits that this audit looked at again and did not find."""
         now = {fingerprint(f) for f, _ in found}
         ran = {r.stage for r in results if r.status in (StageStatus.PASSED, StageStatus.FAILED)}
-        register = Register(self.dir / "findings.json")
         gone: list[str] = []
         secret_files = sorted({str(e["file"]) for e in register.open_entries().values()
                                if e["stage"] == "secrets" and e["file"] in present})
@@ -170,9 +171,8 @@ class Auditor:
                 gone.append(fp)
         return gone
 
-    def _report(self, head: str, base: str, commits: list[Commit], skipped: list[Commit], found: list[tuple[Finding, str | None]],
-                results: list[StageResult], resolved: list[str], name: str) -> AuditReport:
-        register = Register(self.dir / "findings.json")
+    def _report(self, register: Register, head: str, base: str, commits: list[Commit], skipped: list[Commit],
+                found: list[tuple[Finding, str | None]], results: list[StageResult], resolved: list[str], name: str) -> AuditReport:
         tests = next((r for r in results if r.stage == "tests"), None)
         found = [*found, *self._coverage_drop(tests)]
         issues = number_issues(found, register.open_ids())
@@ -264,6 +264,4 @@ def _parent(commit: Commit) -> str:
 
 
 def _json(value: Any) -> str:
-    import json
-
     return json.dumps(value, indent=2, default=str) + "\n"

@@ -63,12 +63,12 @@ class Approvals:
         actor = self.gate.actor
         if task.status == TaskStatus.OPEN and task.hold:
             task = self.sup.update(task.id, {"hold": None}, actor=actor)
-            self.gate._event("approval.granted", task.id, None, {"gate": "start", "note": note})
+            self.gate.event("approval.granted", task.id, None, {"gate": "start", "note": note})
             return Outcome(task, "released", "the hold is lifted: the task is ready when its dependencies are done")
         if task.status != TaskStatus.AWAITING_APPROVAL:
             raise ValidationError("id", f"{task.id} is {task.status.value}: nothing waits for approval "
                                         "(`overseer approvals` lists what does)")
-        self.gate._event("approval.granted", task.id, None, {"gate": "epic" if task.is_epic else "land", "note": note})
+        self.gate.event("approval.granted", task.id, None, {"gate": "epic" if task.is_epic else "land", "note": note})
         if task.is_epic:
             result = self.gate.merge_epic(task, note=note)
             action = "merged" if result.status == "merged" else result.status
@@ -88,12 +88,12 @@ class Approvals:
         task = self.sup.get(task_id)
         actor = self.gate.actor
         if task.status == TaskStatus.OPEN and task.hold:
-            self.gate._event("approval.rejected", task.id, None, {"gate": "start", "reason": reason})
+            self.gate.event("approval.rejected", task.id, None, {"gate": "start", "reason": reason})
             done = self.sup.set_status(task.id, TaskStatus.CANCELLED, actor=actor, reason=f"rejected before it started: {reason}")
             return Outcome(done, "cancelled", reason)
         if task.status != TaskStatus.AWAITING_APPROVAL:
             raise ValidationError("id", f"{task.id} is {task.status.value}: nothing waits for approval")
-        self.gate._event("approval.rejected", task.id, None, {"gate": "epic" if task.is_epic else "land", "reason": reason})
+        self.gate.event("approval.rejected", task.id, None, {"gate": "epic" if task.is_epic else "land", "reason": reason})
         if task.is_epic:
             fix = self.sup.create_task(NewTask(title=f"Changes requested on epic {task.id}", body=reason, kind=TaskKind.TASK.value,
                                                parent=task.id), actor=actor)

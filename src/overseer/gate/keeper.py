@@ -56,11 +56,11 @@ class Gatekeeper:
         return target
 
     def epic_branch(self, epic: Task) -> str:
-        name = epic.branch or self.landing.epic_branch.format(epic=epic.id)
-        self.integrator.ensure_branch(name, self.merge_target(epic))
+        name, start = epic.branch or self.landing.epic_branch.format(epic=epic.id), self.merge_target(epic)
+        self.integrator.ensure_branch(name, start)
         if epic.branch != name:
             self.sup.update(epic.id, {"branch": name}, actor=self.actor)
-            self._event("branch.created", epic.id, None, {"branch": name, "from": self.merge_target(epic)})
+            self.event("branch.created", epic.id, None, {"branch": name, "from": start})
         return name
 
     def merge_target(self, epic: Task) -> str:
@@ -77,7 +77,7 @@ class Gatekeeper:
             why = f"verification of run {run.id} could not finish: {type(err).__name__}: {err}"
             if self.sup.get(run.task_id).status == TaskStatus.VERIFYING:
                 self.sup.set_status(run.task_id, TaskStatus.AWAITING_APPROVAL, actor=self.actor, reason=why[:2000])
-            self._event("verify.crashed", run.task_id, run.id, {"error": why})
+            self.event("verify.crashed", run.task_id, run.id, {"error": why})
             self.notices.send("needs_guidance", f"{run.task_id}: verification could not finish", why, task=run.task_id,
                               run=run.id, severity="failure")
 
@@ -104,7 +104,7 @@ class Gatekeeper:
                            allow_empty=self.sup.config.verify.diff.allow_empty)
 
         def on_stage(result: StageResult) -> None:
-            self._event("verify.stage", task.id, run.id, result.to_dict())
+            self.event("verify.stage", task.id, run.id, result.to_dict())
 
         results = self.verifier.run(ctx, on_stage)
         run = self.runs.update_run(run.id, {"verdict": verdict_for(results), "stages": tuple(results)}, actor=self.actor,
@@ -130,7 +130,7 @@ class Gatekeeper:
 
     def _wait(self, task: Task, run: Run | None, why: str, kind: str) -> None:
         self.sup.set_status(task.id, TaskStatus.AWAITING_APPROVAL, actor=self.actor, reason=why)
-        self._event("approval.requested", task.id, run.id if run else None, {"kind": kind, "why": why})
+        self.event("approval.requested", task.id, run.id if run else None, {"kind": kind, "why": why})
         self.notices.send("needs_guidance", f"{task.id} waits for a person: {task.title}",
                           f"{why}\n\nApprove: overseer approve {task.id}\nReject:  overseer reject {task.id} --reason '...'",
                           task=task.id, run=run.id if run else None, severity="warning")
@@ -144,11 +144,8 @@ class Gatekeeper:
         cap = task.budget.max_cost_usd
         spent = self.task_cost(task.id) if cap is not None and self.task_cost is not None else 0.0
         if cap is not None and spent >= cap:
-            why = f"cost budget spent (${spent:.2f} of ${cap:.2f}); the last run ({run.id}) needs changes: {why}"
-            self.sup.set_status(task.id, TaskStatus.ESCALATED, actor=self.actor, reason=why[:2000])
-            self._event("task.escalated", task.id, run.id, {"why": "cost_budget", "spent_usd": round(spent, 6), "budget_usd": cap})
-            self.notices.send("budget_exhausted", f"{task.id} spent its budget: {task.title}", why, task=task.id, run=run.id,
-                              severity="failure")
+            self.escalate_spent(task, run.id, spent, cap, f"cost budget spent (${spent:.2f} of ${cap:.2f}); the last run ({run.id}) "
+                                                          f"needs changes: {why}")
             return
         if task.attempts < task.budget.max_attempts:
             self.sup.set_status(task.id, TaskStatus.OPEN, actor=self.actor,
@@ -156,9 +153,17 @@ class Gatekeeper:
             return
         why = f"{task.attempts} attempts spent; the last (run {run.id}) needs changes: {why}"
         self.sup.set_status(task.id, TaskStatus.ESCALATED, actor=self.actor, reason=why[:2000])
-        self._event("task.escalated", task.id, run.id, {"why": "attempts", "attempts": task.attempts})
+        self.event("task.escalated", task.id, run.id, {"why": "attempts", "attempts": task.attempts})
         self.notices.send("escalated", f"{task.id} escalated: {task.title}", why + "\n\n" + "\n".join(feedback_lines(run.stages)),
                           task=task.id, run=run.id, severity="failure")
+
+    def escalate_spent(self, task: Task, run_id: str, spent: float, cap: float, why: str, *,
+                       changes: dict[str, Any] | None = None) -> None:
+        """``task`` spent its cost budget: escalated (a person decides), logged, and the person told."""
+        self.sup.set_status(task.id, TaskStatus.ESCALATED, actor=self.actor, reason=why[:2000], changes=changes)
+        self.event("task.escalated", task.id, run_id, {"why": "cost_budget", "spent_usd": round(spent, 6), "budget_usd": cap})
+        self.notices.send("budget_exhausted", f"{task.id} spent its budget: {task.title}", why, task=task.id, run=run_id,
+                          severity="failure")
 
     # -- landing ---------------------------------------------------------------------------------------------------
     def land(self, run: Run, task: Task, *, note: str | None = None) -> Run:
@@ -168,7 +173,7 @@ class Gatekeeper:
         message = f"Land {task.id}: {task.title}\n\nRun {run.id} ({run.profile}), verdict {run.verdict.value if run.verdict else '-'}."
         result = self.integrator.land(run.branch, target, base=run.base_commit, message=message + (f"\n\n{note}" if note else ""),
                                       retest=self._retest if self.landing.retest_when_moved and self.retest else None)
-        self._event("land.result", task.id, run.id, _merge_data(result))
+        self.event("land.result", task.id, run.id, _merge_data(result))
         if result.status == "merged":
             run = self.runs.update_run(run.id, {"target": target, "landed_commit": result.commit}, actor=self.actor, event="run.landed")
             self.sup.set_status(task.id, TaskStatus.DONE, actor=self.actor, reason=f"landed on {target} at {(result.commit or '')[:10]}")
@@ -207,12 +212,12 @@ class Gatekeeper:
                                task_id=epic.id, title=epic.title, body=epic.body, acceptance=epic.acceptance)
             results.append(self.epic_review.run(ctx))
         verdict = verdict_for(results)
-        self._event("epic.reviewed", epic.id, None, {"verdict": verdict.value, "stages": [r.to_dict() for r in results],
+        self.event("epic.reviewed", epic.id, None, {"verdict": verdict.value, "stages": [r.to_dict() for r in results],
                                                     "branch": branch, "target": target, "head": head})
         if self.landing.epic_approval or not verdict.lands:
             why = f"all children landed on {branch}; epic review: {verdict.value}; merging into {target} needs approval"
             self.sup.set_status(epic.id, TaskStatus.AWAITING_APPROVAL, actor=self.actor, reason=why)
-            self._event("approval.requested", epic.id, None, {"kind": "epic", "why": why})
+            self.event("approval.requested", epic.id, None, {"kind": "epic", "why": why})
             findings = "\n".join(feedback_lines(results)) or "no findings"
             self.notices.send("epic_ready", f"Epic {epic.id} ready for approval: {epic.title}",
                               f"{why}\n\nReview findings:\n{findings}\n\nApprove: overseer approve {epic.id}", task=epic.id)
@@ -224,7 +229,7 @@ class Gatekeeper:
         base = self.integrator.merge_base(target, branch)
         message = f"Merge epic {epic.id}: {epic.title}" + (f"\n\n{note}" if note else "")
         result = self.integrator.land(branch, target, base=base, message=message, retest=self._retest if self.retest else None)
-        self._event("epic.merged" if result.status == "merged" else "land.result", epic.id, None, _merge_data(result))
+        self.event("epic.merged" if result.status == "merged" else "land.result", epic.id, None, _merge_data(result))
         if result.status == "merged":
             self.sup.set_status(epic.id, TaskStatus.DONE, actor=self.actor, reason=f"merged into {target} at {(result.commit or '')[:10]}")
             if self.landing.remote and target == self.base:
@@ -235,9 +240,9 @@ class Gatekeeper:
         assert self.landing.remote is not None
         try:
             self.integrator.push(self.landing.remote, branch)
-            self._event("branch.pushed", epic.id, None, {"remote": self.landing.remote, "branch": branch})
+            self.event("branch.pushed", epic.id, None, {"remote": self.landing.remote, "branch": branch})
         except OverseerError as err:
-            self._event("branch.push_failed", epic.id, None, {"remote": self.landing.remote, "branch": branch, "error": str(err)})
+            self.event("branch.push_failed", epic.id, None, {"remote": self.landing.remote, "branch": branch, "error": str(err)})
             self.notices.send("failed", f"Pushing {branch} failed", str(err), task=epic.id, severity="failure")
 
     # -- what the next attempt reads -------------------------------------------------------------------------------
@@ -257,7 +262,7 @@ class Gatekeeper:
                 lines.append(f"a person rejected attempt {task.attempts}: {e.data.get('reason')}")
         return lines
 
-    def _event(self, kind: str, task_id: str | None, run_id: str | None, data: Mapping[str, Any]) -> None:
+    def event(self, kind: str, task_id: str | None, run_id: str | None, data: Mapping[str, Any]) -> None:
         self.sup.store.record_event(kind, actor=self.actor, task_id=task_id, run_id=run_id, data=dict(data))
 
 

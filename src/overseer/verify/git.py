@@ -14,7 +14,8 @@ from pathlib import Path
 
 from overseer.ports import CheckContext
 
-__all__ = ["AddedLine", "GitError", "NumStat", "added_lines", "blob_sizes", "changed_files", "diff_text", "files_of", "git", "numstat"]
+__all__ = ["AddedLine", "GitError", "NumStat", "added_lines", "blob_sizes", "changed_files", "diff", "diff_text", "files_of", "git",
+           "numstat"]
 
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
 _DIFF_FLAGS = ("--no-color", "--no-ext-diff", "--no-textconv", "--src-prefix=a/", "--dst-prefix=b/")
@@ -97,11 +98,14 @@ def blob_sizes(workdir: Path, commit: str, paths: Sequence[str]) -> dict[str, in
     return sizes
 
 
+def diff(workdir: Path, base: str, head: str) -> str:
+    """The whole unified diff of ``base..head`` ("" when they are the same commit)."""
+    return "" if base == head else git(workdir, "diff", *_DIFF_FLAGS, base, head)
+
+
 def diff_text(workdir: Path, base: str, head: str, max_chars: int) -> str:
     """The unified diff of ``base..head``, cut at ``max_chars`` with a note saying how much was left out."""
-    if base == head:
-        return ""
-    text = git(workdir, "diff", *_DIFF_FLAGS, base, head)
+    text = diff(workdir, base, head)
     if len(text) <= max_chars:
         return text
     return text[:max_chars] + f"\n[... diff cut: {len(text) - max_chars} more characters ...]\n"
