@@ -17,7 +17,7 @@ from overseer.domain.runs import RunStatus
 from overseer.gate import Approvals, Gatekeeper
 from overseer.llm import LiteLLMPrices, LiteLLMTransport
 from overseer.notify import AppriseNotifier
-from overseer.ports import ModelGateway, Notifier, PriceBook, RunStore, Stage, UsageLedger
+from overseer.ports import ModelGateway, Notifier, PriceBook, RunStore, UsageLedger
 from overseer.runner import Runner, RunnerState, profile_options
 from overseer.runtime.commits import GitCommitLog
 from overseer.runtime.executor import LocalExecutor
@@ -30,9 +30,6 @@ from overseer.store.memory import InMemoryStore
 from overseer.store.sql.store import SqlStore
 from overseer.verify import build_stages
 from overseer.verify.pipeline import Pipeline
-from overseer.verify.secrets import SecretsStage
-from overseer.verify.static import StaticStage
-from overseer.verify.tests_stage import TestsStage
 
 
 def open_supervisor(root: Path | None = None) -> Supervisor:
@@ -136,7 +133,7 @@ def open_auditor(sup: Supervisor, *, actor: str, on_state: OnState | None = None
     ensure_state_dir(sup.root)  # reports and scratch trees must never show up as the user's changes
     verify, audit = sup.config.verify, sup.config.audit
     tests = verify.tests.model_copy(update={"timeout_seconds": audit.test_timeout_seconds, "coverage": audit.coverage})
-    stages: dict[str, Stage] = {"secrets": SecretsStage(verify.secrets), "static": StaticStage(verify.static), "tests": TestsStage(tests)}
+    stages = {s.name: s for s in build_stages(verify.model_copy(update={"tests": tests}), names=audit.stages)}
     log = GitCommitLog(sup.root, sup.root / STATE_DIR / "audit" / "scratch")
     return Auditor(sup, log, stages, actor=actor, notifier=notifier or make_notifier(sup), on_state=on_state)
 
