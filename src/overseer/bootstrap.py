@@ -217,3 +217,19 @@ def agents_report(sup: Supervisor) -> list[dict[str, object]]:
 def gc_worktrees(sup: Supervisor) -> list[str]:
     active = {r.id for r in run_store(sup).list_runs(statuses=(RunStatus.STARTING, RunStatus.RUNNING))}
     return make_executor(sup).gc(active)
+
+
+# -- what the API and dashboard read beside the store ---------------------------------------------------------------
+
+def executor_check(sup: Supervisor) -> str:
+    """The local executor can work here: git answers in the repository. Returns the checked-out branch (or ``detached``);
+    raises ``WorktreeError`` when git or the repository is not usable."""
+    from overseer.runtime.worktree import git
+
+    git(sup.root, "rev-parse", "--git-dir")
+    return GitIntegrator(sup.root, sup.root / STATE_DIR / "landing").current_branch() or "detached"
+
+
+def run_diff(sup: Supervisor, base: str, head: str, *, max_chars: int = 400_000) -> str:
+    """The unified diff ``base..head`` in the project's repository (a run's base and head commits)."""
+    return GitIntegrator(sup.root, sup.root / STATE_DIR / "landing").diff(base, head, max_chars=max_chars)

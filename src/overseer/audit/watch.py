@@ -18,16 +18,19 @@ FileChanges = Callable[[asyncio.Event], AsyncIterator[set[str]]]  # yields the p
 
 class Watcher:
     def __init__(self, auditor: Auditor, file_changes: FileChanges | None = None, *,
-                 on_report: Callable[[AuditReport], None] | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+                 on_report: Callable[[AuditReport], None] | None = None, clock: Callable[[], float] = time.monotonic,
+                 renice: bool = True) -> None:
         self.auditor, self.file_changes, self.on_report, self.clock = auditor, file_changes, on_report, clock
+        self.renice = renice  # False inside `overseer serve`: os.nice would slow the API in the same process too
         self.config = auditor.config
         self.dirty_since: float | None = None  # when uncommitted work last changed, while it waits to be audited
         self.reports: list[AuditReport] = []
 
     async def run(self, stop: asyncio.Event | None = None, *, max_audits: int | None = None) -> list[AuditReport]:
         stop = stop or asyncio.Event()
-        with contextlib.suppress(OSError):
-            os.nice(self.config.nice)
+        if self.renice:
+            with contextlib.suppress(OSError):
+                os.nice(self.config.nice)
         watcher = asyncio.create_task(self._watch_files(stop)) if self.file_changes is not None else None
         try:
             while not stop.is_set():

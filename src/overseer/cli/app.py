@@ -10,7 +10,7 @@ import typer
 
 from overseer import __version__
 from overseer.bootstrap import init_project
-from overseer.cli import audit, demo, gates, graph, quota, runs, tasks
+from overseer.cli import audit, demo, gates, graph, quota, runs, serve, tasks
 from overseer.cli.common import JsonFlag, RepoOpt, emit_json, err, fail, out, supervisor
 from overseer.cli.render import event_line, task_table
 from overseer.domain import OverseerError
@@ -38,6 +38,7 @@ for _name in ("quota", "providers", "cost", "route", "park", "unpark"):
 for _name in ("approvals", "approve", "reject", "show", "notify"):
     app.command(_name)(getattr(gates, _name))
 app.command("audit")(audit.audit)
+app.command("serve")(serve.serve)
 
 
 TABLE_ROWS = 50  # a person reads the top of the list; --json gives all of it

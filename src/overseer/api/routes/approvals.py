@@ -1,0 +1,5 @@
+"""(placeholder: filled in by the approvals work)"""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["approvals"])

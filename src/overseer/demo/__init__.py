@@ -1,0 +1,1 @@
+"""`overseer demo`: the whole pipeline on a sample repository with a built-in scripted model (no key)."""
