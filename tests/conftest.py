@@ -157,7 +157,7 @@ def pg_truncate(pg_url: str) -> Iterator[Callable[[], None]]:
 
     def truncate() -> None:
         with engine.begin() as conn:
-            conn.exec_driver_sql("TRUNCATE tasks, deps, events, runs, usage, provider_parks RESTART IDENTITY")
+            conn.exec_driver_sql("TRUNCATE tasks, deps, events, runs, usage, provider_parks, knowledge RESTART IDENTITY")
 
     yield truncate
     engine.dispose()

@@ -9,9 +9,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from overseer.domain import Dependency, Event, Task, TaskStatus
+from overseer.domain import Dependency, Event, Task, TaskStatus, ValidationError
 from overseer.domain.audit import Commit
 from overseer.domain.changes import UPDATABLE_FIELDS
+from overseer.domain.knowledge import KnowledgeEntry
 from overseer.domain.runs import AgentEvent, ExitReason, Run, RunStatus
 from overseer.domain.usage import CostRow, Park, UsageEntry, Window, WindowUsage
 from overseer.domain.verification import StageResult
@@ -26,6 +27,7 @@ __all__ = [
     "ImportSummary",
     "Integrator",
     "Invocation",
+    "KnowledgeStore",
     "Limits",
     "MergeResult",
     "ModelCall",
@@ -60,7 +62,15 @@ class TaskQuery:
     label: str | None = None
     parent: str | None = None
     include_deleted: bool = False
+    held: bool | None = None  # True: only tasks behind an approval hold; False: only those without one
     limit: int | None = None
+    offset: int = 0  # matching tasks skipped (in list order) before the first one returned
+
+    def __post_init__(self) -> None:
+        if self.offset < 0:
+            raise ValidationError("offset", f"must be 0 or more, got {self.offset}")
+        if self.limit is not None and self.limit < 0:
+            raise ValidationError("limit", f"must be 0 or more, got {self.limit}")
 
 
 @dataclass(frozen=True)
@@ -82,7 +92,17 @@ class TaskStore(Protocol):
 
     def get_task(self, task_id: str) -> Task: ...
 
-    def list_tasks(self, query: TaskQuery = TaskQuery()) -> list[Task]: ...
+    def list_tasks(self, query: TaskQuery = TaskQuery()) -> list[Task]:
+        """Tasks matching ``query`` in ready order (priority, created_at, id), ``offset`` skipped, at most ``limit``."""
+        ...
+
+    def count_tasks(self, query: TaskQuery = TaskQuery()) -> int:
+        """How many tasks match ``query`` (its ``limit`` and ``offset`` ignored)."""
+        ...
+
+    def status_counts(self) -> dict[str, int]:
+        """Tasks per status value (deleted ones left out); statuses with no task are absent."""
+        ...
 
     def update_task(self, task_id: str, changes: Mapping[str, Any], *, actor: str) -> Task: ...
 
@@ -512,4 +532,35 @@ class CommitLog(Protocol):
     def snapshot(self) -> str | None:
         """A commit object of the working tree as it is (tracked changes and untracked files not ignored), made without
         touching the index or any branch; None when nothing differs from HEAD."""
+        ...
+
+
+# -- knowledge ---------------------------------------------------------------------------------------------
+
+class KnowledgeStore(Protocol):
+    """The knowledge store ("brain"): markdown entries with full-text search, beside the tasks (same event log).
+
+    A search query is words: full-text syntax a person types (quotes, ``OR``, ``*``, ``NEAR``, ``col:``, ``-``,
+    parentheses) is taken as plain words, never passed to the engine; a query with no words finds nothing.
+    """
+
+    def add_knowledge(self, entry: KnowledgeEntry, *, actor: str) -> KnowledgeEntry:
+        """Store ``entry`` (an id is assigned when it has none) and log ``knowledge.added``, in one transaction."""
+        ...
+
+    def get_knowledge(self, entry_id: str) -> KnowledgeEntry:
+        """The entry, or ``KnowledgeNotFound`` naming the id."""
+        ...
+
+    def search_knowledge(self, query: str, *, limit: int = 5, tags: tuple[str, ...] = ()) -> list[KnowledgeEntry]:
+        """Entries matching any word of ``query`` and carrying every tag of ``tags``, most relevant first (``score``
+        set: higher is more relevant; a title match counts above a body match)."""
+        ...
+
+    def list_knowledge(self, *, limit: int = 50, offset: int = 0, tag: str | None = None) -> list[KnowledgeEntry]:
+        """Entries newest first, ``offset`` skipped, at most ``limit``; only those tagged ``tag`` when given."""
+        ...
+
+    def delete_knowledge(self, entry_id: str, *, actor: str) -> None:
+        """Remove the entry and log ``knowledge.deleted``; ``KnowledgeNotFound`` when there is none."""
         ...

@@ -131,6 +131,14 @@ class Supervisor:
     def list_tasks(self, query: TaskQuery = TaskQuery()) -> list[Task]:
         return self.store.list_tasks(query)
 
+    def count_tasks(self, query: TaskQuery = TaskQuery()) -> int:
+        """How many tasks match ``query`` (``limit`` and ``offset`` ignored): the total beside a page."""
+        return self.store.count_tasks(query)
+
+    def status_counts(self) -> dict[str, int]:
+        """Tasks per status value, deleted ones left out."""
+        return self.store.status_counts()
+
     def update(self, task_id: str, changes: dict[str, Any], *, actor: str) -> Task:
         if not changes:
             raise ValidationError("changes", "nothing to change: give at least one option such as --title or --priority")

@@ -167,6 +167,72 @@ def test_listing_filters_by_status_kind_label_parent_and_limit(assorted: TaskSto
     assert ids(assorted.list_tasks(query)) == expected
 
 
+def test_listing_can_ask_for_held_tasks_alone_or_leave_them_out(assorted: TaskStore) -> None:
+    assorted.update_task("ov-chore", {"hold": "waits for a person"}, actor="t")
+    assert ids(assorted.list_tasks(TaskQuery(held=True))) == ["ov-chore"]
+    assert "ov-chore" not in ids(assorted.list_tasks(TaskQuery(held=False)))
+    assert assorted.count_tasks(TaskQuery(held=True)) == 1
+    assert ids(assorted.list_tasks(TaskQuery(held=True, statuses=(TaskStatus.DONE,)))) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        pytest.param(TaskQuery(offset=1, limit=2), ["ov-epic", "ov-feat"], id="page"),
+        pytest.param(TaskQuery(offset=3), ["ov-done", "ov-chore"], id="offset-without-limit"),
+        pytest.param(TaskQuery(offset=5, limit=2), [], id="past-the-end"),
+        pytest.param(TaskQuery(label="backend", offset=1, limit=5), ["ov-feat"], id="offset-after-label"),
+        pytest.param(TaskQuery(label="backend", include_deleted=True, offset=1, limit=1), ["ov-feat"], id="label-page"),
+        pytest.param(TaskQuery(kind="chore", offset=1), [], id="offset-after-kind"),
+    ],
+)
+def test_listing_with_an_offset_skips_that_many_matching_tasks_in_order(assorted: TaskStore, query: TaskQuery,
+                                                                         expected: list[str]) -> None:
+    assert ids(assorted.list_tasks(query)) == expected
+
+
+def test_paging_through_the_list_returns_every_task_once_in_order(assorted: TaskStore) -> None:
+    pages = [ids(assorted.list_tasks(TaskQuery(include_deleted=True, offset=o, limit=2))) for o in (0, 2, 4, 6)]
+    assert pages == [["ov-bug", "ov-epic"], ["ov-feat", "ov-done"], ["ov-gone", "ov-chore"], []]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        pytest.param(TaskQuery(), 5, id="all-but-deleted"),
+        pytest.param(TaskQuery(include_deleted=True), 6, id="with-deleted"),
+        pytest.param(TaskQuery(statuses=(TaskStatus.OPEN,)), 4, id="status"),
+        pytest.param(TaskQuery(kind="bug"), 1, id="kind"),
+        pytest.param(TaskQuery(label="backend"), 2, id="label"),
+        pytest.param(TaskQuery(label="backend", include_deleted=True), 3, id="label-with-deleted"),
+        pytest.param(TaskQuery(parent="ov-epic"), 2, id="parent"),
+        pytest.param(TaskQuery(limit=1, offset=3), 5, id="page-ignored"),
+        pytest.param(TaskQuery(label="backend", limit=1, offset=1), 2, id="label-page-ignored"),
+        pytest.param(TaskQuery(statuses=(TaskStatus.RUNNING,)), 0, id="none"),
+    ],
+)
+def test_counting_tasks_counts_what_listing_would_return_without_the_page(assorted: TaskStore, query: TaskQuery,
+                                                                          expected: int) -> None:
+    assert assorted.count_tasks(query) == expected
+    assert len(assorted.list_tasks(TaskQuery(**{**query.__dict__, "limit": None, "offset": 0}))) == expected
+
+
+@pytest.mark.parametrize("field", ["offset", "limit"])
+def test_a_negative_offset_or_limit_is_refused_naming_it(field: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        TaskQuery(**{field: -1})
+    assert info.value.field == field
+
+
+def test_status_counts_give_tasks_per_status_without_the_deleted_ones(assorted: TaskStore) -> None:
+    assert assorted.status_counts() == {"open": 4, "done": 1}
+
+
+def test_status_counts_of_an_empty_store_are_empty(store: TaskStore) -> None:
+    assert store.status_counts() == {}
+    assert store.count_tasks() == 0
+
+
 # -- update ----------------------------------------------------------------------------------------
 def test_updating_a_task_changes_the_fields_bumps_the_version_and_logs_the_fields(
     store: TaskStore, new_task: NewTask, clock: Any

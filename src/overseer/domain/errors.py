@@ -5,7 +5,9 @@ Hierarchy::
     OverseerError                    base; ``str(err)`` says what, where and what to do
     ├── NotFound                     an id that names nothing
     │   ├── TaskNotFound
-    │   └── RunNotFound
+    │   ├── RunNotFound
+    │   ├── KnowledgeNotFound        a knowledge ("brain") entry (``.entry_id``)
+    │   └── UnknownSkill             a skill name no built-in or user skill has (``.name``, ``.known``)
     ├── GraphError                   the task graph would become wrong
     │   ├── CycleError               a gating dependency would close a loop (``.path``)
     │   └── DependencyError          self-dependency, duplicate or missing dependency
@@ -15,9 +17,10 @@ Hierarchy::
     ├── ConfigError                  overseer.yaml is wrong (``.path``, ``.line``)
     ├── ImportFormatError            a bad line in an imported file (``.line_no``)
     ├── StoreError                   the database could not be used (unreachable, wrong schema)
-    └── ModelError                   a direct model call did not give a usable answer
-        ├── RateLimited              the provider said its limit is reached (``.reset_at`` when it said when)
-        └── QuotaExhausted           no provider on the call's chain has room now (``.tried``, ``.retry_at``)
+    ├── ModelError                   a direct model call did not give a usable answer
+    │   ├── RateLimited              the provider said its limit is reached (``.reset_at`` when it said when)
+    │   └── QuotaExhausted           no provider on the call's chain has room now (``.tried``, ``.retry_at``)
+    └── PlanError                    the planning model's plan failed its schema twice; nothing stored (``.errors``)
 
 Nothing is changed by an operation that raises: stores run each change in one transaction.
 """
@@ -45,6 +48,18 @@ class RunNotFound(NotFound):
     def __init__(self, run_id: str) -> None:
         super().__init__(f"no run with id {run_id!r} (list them with `overseer runs`)")
         self.run_id = run_id
+
+
+class KnowledgeNotFound(NotFound):
+    def __init__(self, entry_id: str) -> None:
+        super().__init__(f"no knowledge entry with id {entry_id!r} (find them with `overseer brain search WORDS`)")
+        self.entry_id = entry_id
+
+
+class UnknownSkill(NotFound):
+    def __init__(self, name: str, known: Sequence[str]) -> None:
+        super().__init__(f"no skill named {name!r} (skills: {', '.join(known) or 'none'}; list them with `overseer skill list`)")
+        self.name, self.known = name, tuple(known)
 
 
 class GraphError(OverseerError):
@@ -111,3 +126,11 @@ class QuotaExhausted(ModelError):
         super().__init__(message + (" — tried: " + "; ".join(tried) if tried else ""))
         self.tried = tuple(tried)
         self.retry_at = retry_at
+
+
+class PlanError(OverseerError):
+    """A plan that failed its schema after one retry with the errors (``.errors``: ``path: message`` each); nothing stored."""
+
+    def __init__(self, message: str, errors: Sequence[str] = ()) -> None:
+        super().__init__(message + ("".join(f"\n  - {e}" for e in errors[:20]) if errors else ""))
+        self.errors = tuple(errors)

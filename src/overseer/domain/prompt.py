@@ -13,7 +13,8 @@ COMMIT_INSTRUCTION = (
 
 
 def build_prompt(task: Task, *, conventions: str | None = None, conventions_file: str | None = None,
-                 feedback: Sequence[str] = ()) -> str:
+                 feedback: Sequence[str] = (), knowledge: str = "") -> str:
+    """The prompt; ``knowledge`` is a rendered ``## Relevant knowledge`` section (``domain.knowledge.relevant_section``)."""
     parts = [f"# Task {task.id}: {task.title}"]
     if task.body.strip():
         parts.append(task.body.strip())
@@ -21,6 +22,8 @@ def build_prompt(task: Task, *, conventions: str | None = None, conventions_file
         parts.append("## Acceptance criteria\n" + "\n".join(f"- {a}" for a in task.acceptance))
     if task.file_hints:
         parts.append("## Files to look at first\n" + "\n".join(f"- {f}" for f in task.file_hints))
+    if knowledge.strip():
+        parts.append(knowledge.strip())
     if conventions and conventions.strip():
         parts.append(f"## Project conventions (from {conventions_file or 'the repository'})\n{conventions.strip()}")
     if feedback:

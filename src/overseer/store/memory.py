@@ -34,10 +34,12 @@ from overseer.domain.graph import (
     is_claimable,
     ready_tasks,
 )
+from overseer.domain.knowledge import KnowledgeEntry
 from overseer.domain.runs import Run, RunStatus, apply_run_changes, run_event_data
 from overseer.domain.transitions import apply_status
 from overseer.domain.usage import Park, UsageEntry
 from overseer.ports import ImportSummary, TaskQuery
+from overseer.store.knowledge_memory import MemoryKnowledgeMixin
 from overseer.store.ledger_memory import MemoryLedgerMixin
 from overseer.store.query import matches
 
@@ -45,7 +47,7 @@ from overseer.store.query import matches
 _WORKING = frozenset({TaskStatus.CLAIMED, TaskStatus.RUNNING, TaskStatus.VERIFYING})
 
 
-class InMemoryStore(MemoryLedgerMixin):
+class InMemoryStore(MemoryLedgerMixin, MemoryKnowledgeMixin):
     def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
         self._clock = clock
         self._lock = threading.RLock()
@@ -55,6 +57,7 @@ class InMemoryStore(MemoryLedgerMixin):
         self._runs: dict[str, Run] = {}
         self._usage: dict[str, UsageEntry] = {}
         self._parks: dict[str, Park] = {}
+        self._knowledge: dict[str, KnowledgeEntry] = {}
 
     # -- helpers ---------------------------------------------------------------------------------
     def _log(self, kind: str, task_id: str | None, actor: str, data: Mapping[str, Any] | None = None, run_id: str | None = None) -> None:
@@ -101,14 +104,29 @@ class InMemoryStore(MemoryLedgerMixin):
         with self._lock:
             return self._get(task_id)
 
+    def _matching(self, query: TaskQuery) -> list[Task]:
+        children = None
+        if query.parent is not None:
+            children = {d.task_id for d in self._deps.values() if d.type == DepType.PARENT_CHILD.value and d.depends_on == query.parent}
+        return [t for t in self._tasks.values() if matches(t, query) and (children is None or t.id in children)]
+
     def list_tasks(self, query: TaskQuery = TaskQuery()) -> list[Task]:
         with self._lock:
-            children = None
-            if query.parent is not None:
-                children = {d.task_id for d in self._deps.values() if d.type == DepType.PARENT_CHILD.value and d.depends_on == query.parent}
-            found = [t for t in self._tasks.values() if matches(t, query) and (children is None or t.id in children)]
-            found.sort(key=lambda t: (t.priority, t.created_at, t.id))
-            return found[: query.limit] if query.limit is not None else found
+            found = sorted(self._matching(query), key=lambda t: (t.priority, t.created_at, t.id))
+            end = None if query.limit is None else query.offset + query.limit
+            return found[query.offset : end]
+
+    def count_tasks(self, query: TaskQuery = TaskQuery()) -> int:
+        with self._lock:
+            return len(self._matching(query))
+
+    def status_counts(self) -> dict[str, int]:
+        with self._lock:
+            counts: dict[str, int] = {}
+            for t in self._tasks.values():
+                if t.status != TaskStatus.DELETED:
+                    counts[t.status.value] = counts.get(t.status.value, 0) + 1
+            return counts
 
     def update_task(self, task_id: str, changes: Mapping[str, Any], *, actor: str) -> Task:
         with self._lock:

@@ -13,4 +13,6 @@ def matches(task: Task, query: TaskQuery) -> bool:
         return False
     if query.kind is not None and task.kind != query.kind:
         return False
+    if query.held is not None and bool(task.hold) != query.held:
+        return False
     return query.label is None or query.label in task.labels

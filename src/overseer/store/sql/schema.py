@@ -50,6 +50,7 @@ tasks = sa.Table(
     sa.Column("branch", sa.String(256)),
     sa.Column("gates", Json, nullable=False, server_default="[]"),
     sa.Index("ix_tasks_ready", "status", "priority", "created_at"),
+    sa.Index("ix_tasks_order", "priority", "created_at", "id"),  # list_tasks pages: an ordered walk, no sort of every row
     sa.Index(
         "ix_tasks_claimable", "priority", "created_at", "id", "status", "lease_expires_at", "kind",
         sqlite_where=sa.text(CLAIMABLE_WHERE), postgresql_where=sa.text(CLAIMABLE_WHERE),
@@ -149,3 +150,37 @@ provider_parks = sa.Table(
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("at", Micros, nullable=False),
 )
+
+#: The knowledge store ("brain"): markdown entries. ``seq`` is the row id the full-text index refers to (SQLite FTS5's
+#: ``content_rowid``: a rowid alias, so it survives VACUUM); ``tags`` are space-separated (a tag has no spaces).
+knowledge = sa.Table(
+    "knowledge",
+    metadata,
+    sa.Column("seq", EventSeq, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(64), nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("tags", sa.Text, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("source_run", sa.String(64)),
+    sa.Column("source_task", sa.String(64)),
+    sa.Column("created_at", Micros, nullable=False),
+    sa.Column("created_by", sa.String(256), nullable=False),
+    sa.Index("ux_knowledge_id", "id", unique=True),
+    sa.Index("ix_knowledge_created", "created_at"),
+)
+
+#: Full-text search objects the engines own, made by the ``0007`` migration and not declared above, because
+#: SQLAlchemy cannot describe them: SQLite's FTS5 table ``knowledge_fts`` (with its shadow tables
+#: ``knowledge_fts_*`` and the triggers that keep it in step with ``knowledge``) and PostgreSQL's GIN expression
+#: index ``ix_knowledge_search``. Schema comparisons (autogenerate, ``tests/store/test_migrations.py``) skip them.
+FULL_TEXT_TABLE = "knowledge_fts"
+FULL_TEXT_INDEX = "ix_knowledge_search"
+
+
+def declared_here(name: str | None, type_: str, _parents: object = None) -> bool:
+    """Whether a database object is one ``schema.py`` declares, i.e. not a full-text object (Alembic's ``include_name``)."""
+    if name is None:
+        return True
+    if type_ == "table":
+        return not (name == FULL_TEXT_TABLE or name.startswith(FULL_TEXT_TABLE + "_"))
+    return not (type_ == "index" and name == FULL_TEXT_INDEX)

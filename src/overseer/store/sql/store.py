@@ -36,6 +36,7 @@ from overseer.ports import ImportSummary, TaskQuery
 from overseer.store.query import matches
 from overseer.store.sql import queries as q
 from overseer.store.sql.engine import make_engine, migrate
+from overseer.store.sql.knowledge import KnowledgeMixin
 from overseer.store.sql.ledger import LedgerMixin
 from overseer.store.sql.rows import dep_from_row, dep_to_row, event_from_row, task_from_row, task_to_row, to_micros
 from overseer.store.sql.runs import RunsMixin
@@ -44,7 +45,7 @@ from overseer.store.sql.schema import deps, events, tasks
 _CHUNK = 500
 
 
-class SqlStore(RunsMixin, LedgerMixin):
+class SqlStore(RunsMixin, LedgerMixin, KnowledgeMixin):
     def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow, *, auto_migrate: bool = True) -> None:
         self._engine = engine
         self._clock = clock
@@ -94,22 +95,47 @@ class SqlStore(RunsMixin, LedgerMixin):
         with self._read() as conn:
             return self._load(conn, task_id)
 
-    def list_tasks(self, query: TaskQuery = TaskQuery()) -> list[Task]:
-        stmt = sa.select(tasks)
+    def _where(self, stmt: Any, query: TaskQuery) -> Any:
+        """``stmt`` narrowed by every filter of ``query`` that SQL can test portably (labels live in JSON: not here)."""
         if query.statuses is not None:
             stmt = stmt.where(tasks.c.status.in_([s.value for s in query.statuses]))
         elif not query.include_deleted:
             stmt = stmt.where(tasks.c.status != TaskStatus.DELETED.value)
         if query.kind is not None:
             stmt = stmt.where(tasks.c.kind == query.kind)
+        if query.held is not None:
+            stmt = stmt.where(tasks.c.hold.is_not(None) if query.held else tasks.c.hold.is_(None))
         if query.parent is not None:
             children = sa.select(deps.c.task_id).where(deps.c.type == DepType.PARENT_CHILD.value, deps.c.depends_on == query.parent)
             stmt = stmt.where(tasks.c.id.in_(children))
-        stmt = stmt.order_by(tasks.c.priority, tasks.c.created_at, tasks.c.id)
+        return stmt
+
+    def list_tasks(self, query: TaskQuery = TaskQuery()) -> list[Task]:
+        stmt = self._where(sa.select(tasks), query).order_by(tasks.c.priority, tasks.c.created_at, tasks.c.id)
+        if query.label is None:  # the page is cut in SQL; with a label filter, after it (in Python)
+            stmt = stmt.offset(query.offset) if query.offset else stmt
+            stmt = stmt.limit(query.limit) if query.limit is not None else stmt
         with self._read() as conn:
             found = [task_from_row(r) for r in conn.execute(stmt).mappings()]
-        found = [t for t in found if matches(t, query)]  # labels live in JSON: filtered here, portably
-        return found[: query.limit] if query.limit is not None else found
+        if query.label is None:
+            return found
+        found = [t for t in found if matches(t, query)]
+        end = None if query.limit is None else query.offset + query.limit
+        return found[query.offset : end]
+
+    def count_tasks(self, query: TaskQuery = TaskQuery()) -> int:
+        if query.label is not None:
+            stmt = self._where(sa.select(tasks.c.labels), query)
+            with self._read() as conn:
+                return sum(1 for labels in conn.execute(stmt).scalars() if query.label in (labels or ()))
+        with self._read() as conn:
+            return int(conn.execute(self._where(sa.select(sa.func.count()).select_from(tasks), query)).scalar_one())
+
+    def status_counts(self) -> dict[str, int]:
+        stmt = (sa.select(tasks.c.status, sa.func.count()).where(tasks.c.status != TaskStatus.DELETED.value)
+                .group_by(tasks.c.status))
+        with self._read() as conn:
+            return {status: int(n) for status, n in conn.execute(stmt).all()}
 
     def update_task(self, task_id: str, changes: Mapping[str, Any], *, actor: str) -> Task:
         with self._write() as conn:

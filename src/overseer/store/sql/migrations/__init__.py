@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 if TYPE_CHECKING:
     from alembic.config import Config
 
-HEAD = "0005"
+HEAD = "0007"
 HERE = Path(__file__).parent
 
 
