@@ -17,8 +17,9 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/overseer demo
 
-## make test: set up, start the services the tests need, install the pinned agent CLIs, run the whole suite
+## make test: set up, start the services the tests need, install the pinned agent CLIs and chromium, run the whole suite
 test: $(STAMP) services harnesses
+	scripts/install-browser.sh
 	scripts/test.sh
 
 services:
@@ -34,6 +35,7 @@ bench: $(STAMP) services
 	$(BIN)/python bench/dispatch.py
 	$(BIN)/python bench/routing.py
 	$(BIN)/python bench/audit.py
+	$(BIN)/python bench/api.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import uvicorn
 from fastapi import FastAPI
@@ -25,11 +26,25 @@ from overseer.runner import Runner
 from overseer.service import Supervisor
 from overseer.web import mount
 
+T = TypeVar("T")
+
+
+def run_loop(main: Coroutine[Any, Any, T]) -> T:
+    """Run ``main`` on uvloop when it is installed (a faster loop for the HTTP server), else asyncio's own."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    return uvloop.run(main)
+
 
 def build_app(ctx: AppContext) -> FastAPI:
-    """The API and the dashboard over one context."""
+    """The API, the dashboard and the MCP endpoint (``/mcp``) over one context."""
     app = create_app(ctx.sup, ctx.auth, ctx.settings, ctx=ctx)
     mount(app)
+    from overseer.mcp import mount as mount_mcp  # the MCP SDK is imported when a server is built, not by every CLI command
+
+    mount_mcp(app, ctx.sup, host=ctx.settings.host)  # MCP over streamable HTTP at /mcp, behind the same token guard
     return app
 
 
@@ -100,7 +115,7 @@ class Server:
         config = uvicorn.Config(self.app, host=self.settings.host, port=self.settings.port, log_level="warning",
                                 access_log=False, lifespan="on", timeout_graceful_shutdown=3)
         self.uvicorn = uvicorn.Server(config)
-        web = asyncio.create_task(self.uvicorn.serve(), name="overseer-http")
+        web = asyncio.create_task(self._serve_http(self.uvicorn), name="overseer-http")
         while not self.uvicorn.started:
             if web.done():
                 web.result()  # the port is taken, say: raise what uvicorn raised
@@ -126,6 +141,12 @@ class Server:
             with contextlib.suppress(asyncio.CancelledError):
                 await web
             stopper.cancel()
+
+    async def _serve_http(self, server: uvicorn.Server) -> None:
+        try:
+            await server.serve()
+        except SystemExit:  # uvicorn exits the process when it cannot bind: make it an error the caller can report
+            raise OSError(f"cannot listen on {self.settings.host}:{self.settings.port} (is the port taken?)") from None
 
     async def _keep(self, part: Part, body: Callable[[], Awaitable[None]]) -> None:
         """Run ``body``; when it fails, say why on the health page and try again after a while."""

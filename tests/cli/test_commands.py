@@ -117,13 +117,6 @@ def test_a_config_error_names_the_file_and_line(cli: Cli, project: Path) -> None
     assert "overseer.yaml:4" in result.output and "priority" in result.output
 
 
-def test_demo_builds_an_epic_whose_first_task_alone_is_ready(tmp_path: Path) -> None:
-    out = Cli(tmp_path).json("demo", "--path", str(tmp_path / "demo"))
-    assert out["total"] == 5 and out["done"] == 1
-    assert [t["id"] for t in out["ready_before"]] == [out["tasks"][0]]
-    assert {t["id"] for t in out["ready_after_first"]} == {out["tasks"][1]}
-
-
 def test_the_ready_table_shows_the_top_fifty_and_says_how_many_more(cli: Cli) -> None:
     for i in range(53):
         cli("task", "add", f"t{i}")

@@ -19,9 +19,9 @@ from overseer.api.context import ApiSettings, AppContext
 from overseer.service import Supervisor
 
 API = "/api/v1"
-ROUTERS = ("health", "tasks", "runs", "approvals", "providers", "audit", "events", "metrics")
+ROUTERS = ("health", "tasks", "runs", "approvals", "plans", "providers", "audit", "events", "metrics")
 
-DESCRIPTION = """Overseer's REST API: the task graph, runs and their verification, approvals, providers and quota, cost,
+DESCRIPTION = """Overseer's REST API: the task graph, runs and their verification, approvals, plans, providers and quota, cost,
 audit reports and the event log (paged, and live as server-sent events).
 
 Mutating calls need `Authorization: Bearer <token>` (the token is `$OVERSEER_API_TOKEN` or `.overseer/api_token`);

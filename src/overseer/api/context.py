@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import Request
 
 from overseer.api.auth import Auth
+from overseer.api.cache import VersionedCache
 from overseer.api.events import EventBroker
 from overseer.bootstrap import open_approvals, quota_book, run_store
 from overseer.config import STATE_DIR
@@ -35,6 +36,7 @@ class ApiSettings:
     page_size: int = 50
     max_page_size: int = 500
     actor: str = "api"
+    ready_ttl_seconds: float = 1.0  # readiness also moves with time (expired leases): kept answers age out
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class AppContext:
         self.sup, self.auth, self.settings = sup, auth, settings
         self.runs: RunStore = run_store(sup)
         self.broker = EventBroker(lambda after, limit: sup.events(after, limit), sup.last_event_seq, poll_seconds=settings.sse_poll_seconds)
+        self.cache = VersionedCache()  # list answers, valid while the event log stays put
         self.probes: dict[str, Probe] = {}  # set by `overseer serve`: runner, auditor
         self.started = time.time()
         self._lock = threading.Lock()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 import typer
@@ -10,7 +9,7 @@ import typer
 from overseer.api import ApiSettings, Auth, is_loopback, load_token
 from overseer.cli.common import JsonFlag, RepoOpt, actor, emit_json, err, out, supervisor
 from overseer.config import STATE_DIR
-from overseer.server import ServeOptions, Server
+from overseer.server import ServeOptions, Server, run_loop
 
 
 def serve(
@@ -32,7 +31,8 @@ def serve(
                         ServeOptions(run_agents=agents, audit=audit, mode=mode, max_parallel=max_parallel, worker=f"{actor()}@serve"))
 
         def started(srv: Server) -> None:
-            info = {"url": srv.url, "dashboard": f"{srv.url}/", "docs": f"{srv.url}/docs", "login": f"{srv.url}/login?token={token}",
+            info = {"url": srv.url, "dashboard": f"{srv.url}/", "docs": f"{srv.url}/docs", "mcp": f"{srv.url}/mcp",
+                    "login": f"{srv.url}/login?token={token}",
                     "token_file": None if not generated else str(sup.root / STATE_DIR / "api_token"), "agents": agents, "audit": audit}
             if as_json:
                 emit_json(info)
@@ -40,12 +40,13 @@ def serve(
             out.print(f"[bold]Overseer[/] serving {sup.root}")
             out.print(f"  dashboard  {srv.url}/   (sign in once: {info['login']})")
             out.print(f"  API        {srv.url}/api/v1   OpenAPI {srv.url}/docs   metrics {srv.url}/metrics")
+            out.print(f"  MCP        {srv.url}/mcp   (streamable HTTP, bearer token; or `overseer mcp` over stdio)")
             out.print(f"  agents {'on' if agents else 'off'}, auditor {'on' if audit else 'off'}; Ctrl-C stops")
             if generated:
                 err.print(f"a new API token was written to {info['token_file']} (shown once): {token}")
 
         try:
-            asyncio.run(server.run(on_started=started))
+            run_loop(server.run(on_started=started))
         except KeyboardInterrupt:
             pass
         except OSError as exc:

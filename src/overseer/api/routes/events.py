@@ -15,12 +15,15 @@ from overseer.domain.serialize import event_dict
 router = APIRouter(tags=["events"])
 Ctx = Annotated[AppContext, Depends(context)]
 BACKLOG = 1000
+MAX_SEQ = 2**63 - 1  # the largest integer SQLite and PostgreSQL store
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL cannot hold NUL in text
 
 
 @router.get("/events", summary="The append-only event log, oldest first, after a sequence number")
-def events(ctx: Ctx, after: Annotated[int, Query(ge=0, description="Only events after this sequence number.")] = 0,
+def events(ctx: Ctx, after: Annotated[int, Query(ge=0, le=MAX_SEQ, description="Only events after this sequence number.")] = 0,
            limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-           task: Annotated[str | None, Query(max_length=200, description="Only events of this task.")] = None) -> dict[str, Any]:
+           task: Annotated[str | None, Query(max_length=200, pattern=NO_NUL, description="Only this task's events.")] = None,
+           ) -> dict[str, Any]:
     found = ctx.sup.events(after, limit, task)
     return {"events": [event_dict(e) for e in found], "next_after": found[-1].seq if found else after,
             "more": len(found) == limit}
@@ -29,8 +32,8 @@ def events(ctx: Ctx, after: Annotated[int, Query(ge=0, description="Only events 
 @router.get("/events/stream", summary="Live events as server-sent events (resume with Last-Event-ID or ?after=)",
             response_class=StreamingResponse)
 async def events_stream(request: Request, ctx: Ctx,
-                        after: Annotated[int | None, Query(ge=0, description="Replay events after this sequence number first.")] = None,
-                        task: Annotated[str | None, Query(max_length=200)] = None,
+                        after: Annotated[int | None, Query(ge=0, le=MAX_SEQ, description="Replay events after this one first.")] = None,
+                        task: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
                         kind: Annotated[list[str] | None,
                                         Query(max_length=20, description="Only these kinds ('run' matches run.*).")] = None,
                         last_event_id: Annotated[str | None, Header(max_length=20)] = None) -> StreamingResponse:

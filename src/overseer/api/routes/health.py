@@ -34,6 +34,14 @@ def _events(ctx: AppContext) -> Health:
                   {"subscribers": len(broker.subscribers), "cursor": broker.cursor, "polls": broker.polls})
 
 
+def _cache(ctx: AppContext) -> Health:
+    cache = ctx.cache
+    total = cache.hits + cache.misses
+    ratio = round(cache.hits / total, 3) if total else None
+    return Health("ok", f"list answers kept until the event log moves; hit ratio {ratio}",
+                  {"hits": cache.hits, "misses": cache.misses, "hit_ratio": ratio})
+
+
 async def _timed(probe: Probe) -> dict[str, Any]:
     started = time.perf_counter()
     try:
@@ -59,7 +67,7 @@ async def readyz(ctx: Ctx) -> JSONResponse:
 @router.get("/health/detailed", summary="Every component (store, executor, event stream, runner, auditor) with its latency")
 async def detailed(ctx: Ctx) -> dict[str, Any]:
     probes: dict[str, Probe] = {"store": lambda: _store(ctx), "executor": lambda: _executor(ctx), "events": lambda: _events(ctx),
-                                **ctx.probes}
+                                "cache": lambda: _cache(ctx), **ctx.probes}
     results = await asyncio.gather(*(_timed(p) for p in probes.values()))
     components = dict(zip(probes, results, strict=True))
     worst = "down" if any(c["status"] == "down" for c in components.values()) else \
