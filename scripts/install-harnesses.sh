@@ -2,7 +2,7 @@
 # Install the agent harnesses Overseer drives, at pinned versions, into <repo>/.tools (git-ignored).
 #
 #   scripts/install-harnesses.sh            # everything
-#   scripts/install-harnesses.sh npm        # only the npm CLIs (claude, codex, gemini, opencode)
+#   scripts/install-harnesses.sh npm        # only the npm CLIs (claude, codex, gemini, opencode; mcporter, an MCP client)
 #   scripts/install-harnesses.sh aider mini # only these pip harnesses
 #
 # Idempotent and cached: what is installed at its pinned version is skipped. npm CLIs go into
@@ -16,8 +16,8 @@ TOOLS="${OVERSEER_TOOLS:-$ROOT/.tools}"
 BIN="$TOOLS/bin"
 PYTHON="${PYTHON:-$(command -v python3.11 || command -v python3)}"
 
-NPM_PINS=("@anthropic-ai/claude-code@2.1.197" "@openai/codex@0.171.0" "@google/gemini-cli@0.61.0" "opencode-ai@1.18.33")
-NPM_BINS=(claude codex gemini opencode)
+NPM_PINS=("@anthropic-ai/claude-code@2.1.197" "@openai/codex@0.171.0" "@google/gemini-cli@0.61.0" "opencode-ai@1.18.33" "mcporter@0.12.3")
+NPM_BINS=(claude codex gemini opencode mcporter)
 AIDER_PIN="aider-chat==0.86.2"
 MINI_PIN="mini-swe-agent==2.4.6"
 

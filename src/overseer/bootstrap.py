@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 
 from overseer.agents.registry import find_binary, get_harness, harness_version, known_harnesses
@@ -14,10 +14,12 @@ from overseer.audit.watch import FileChanges
 from overseer.config import STATE_DIR, database_url, find_root, load_config
 from overseer.domain import OverseerError, ValidationError
 from overseer.domain.runs import RunStatus
-from overseer.gate import Approvals, Gatekeeper
+from overseer.gate import Approvals, Gatekeeper, Retrospective
+from overseer.knowledge import Brain
 from overseer.llm import LiteLLMPrices, LiteLLMTransport
 from overseer.notify import AppriseNotifier
-from overseer.ports import ModelGateway, Notifier, PriceBook, RunStore, UsageLedger
+from overseer.planning import Estimator, Planner
+from overseer.ports import KnowledgeStore, ModelGateway, Notifier, PriceBook, RunStore, UsageLedger
 from overseer.runner import Runner, RunnerState, profile_options
 from overseer.runtime.commits import GitCommitLog
 from overseer.runtime.executor import LocalExecutor
@@ -26,6 +28,7 @@ from overseer.scheduler import QuotaBook
 from overseer.scheduler.dispatch import TaskRouting
 from overseer.scheduler.gateway import RoutedGateway
 from overseer.service import Supervisor
+from overseer.skills import Catalog, EventLogHistory, SkillRunner
 from overseer.store.memory import InMemoryStore
 from overseer.store.sql.store import SqlStore
 from overseer.verify import build_stages
@@ -88,7 +91,16 @@ def open_runner(sup: Supervisor, *, worker: str, on_change: Callable[[RunnerStat
                 mode: str | None = None, notifier: Notifier | None = None) -> Runner:
     executor, routing = make_executor(sup), task_routing(sup, mode=mode)
     gate = open_gatekeeper(sup, actor=worker, executor=executor, notifier=notifier, routing=routing)
-    return Runner(sup, run_store(sup), executor, routing, gate, worker=worker, on_change=on_change)
+    return Runner(sup, run_store(sup), executor, routing, gate, worker=worker, on_change=on_change,
+                  brain=open_brain(sup, actor=worker), retrospective=open_retrospective(sup, actor=worker))
+
+
+def open_retrospective(sup: Supervisor, *, actor: str) -> Retrospective | None:
+    """The retrospective after a task lands or fails (``knowledge.retrospective``): the retrospective skill through the
+    routed gateway, its proposals into the knowledge store. None when ``off``: no model call, nothing changes."""
+    if sup.config.knowledge.retrospective == "off":
+        return None
+    return Retrospective(sup, run_store(sup), open_skills(sup, actor=actor), open_brain(sup, actor=actor), actor=actor)
 
 
 # -- verification, landing, notifications ----------------------------------------------------------------------
@@ -233,3 +245,46 @@ def executor_check(sup: Supervisor) -> str:
 def run_diff(sup: Supervisor, base: str, head: str, *, max_chars: int = 400_000) -> str:
     """The unified diff ``base..head`` in the project's repository (a run's base and head commits)."""
     return GitIntegrator(sup.root, sup.root / STATE_DIR / "landing").diff(base, head, max_chars=max_chars)
+
+
+# -- the knowledge store ---------------------------------------------------------------------------------------------
+
+def knowledge_store(sup: Supervisor) -> KnowledgeStore:
+    """The supervisor's store seen as a KnowledgeStore: entries live beside the tasks (same database and event log)."""
+    store = sup.store
+    assert isinstance(store, SqlStore | InMemoryStore)
+    return store
+
+
+def open_brain(sup: Supervisor, *, actor: str = "overseer") -> Brain:
+    return Brain(knowledge_store(sup), actor=actor)
+
+
+# -- skills -------------------------------------------------------------------------------------------------------
+
+def open_skills(sup: Supervisor, *, actor: str = "skills") -> SkillRunner:
+    """The skill runner: the catalog (built-ins and ``skills.folder``), the routed model gateway, the knowledge store's
+    relevant entries, and the session history kept as ``skill.called`` events in the store."""
+    store = sup.store
+
+    def record(kind: str, data: Mapping[str, object]) -> None:
+        task = data.get("task_id")
+        store.record_event(kind, actor=actor, task_id=str(task) if task else None, data=data)
+
+    return SkillRunner(model_gateway(sup, actor=actor), skill_catalog(sup), sup.config, relevant=open_brain(sup, actor=actor).relevant,
+                       history=EventLogHistory(store), record=record)
+
+
+def skill_catalog(sup: Supervisor) -> Catalog:
+    """The built-in skills with the project's folder (``skills.folder``, relative to the root) over them."""
+    return Catalog.load(sup.root / sup.config.skills.folder)
+
+
+# -- planning -------------------------------------------------------------------------------------------------------
+
+def open_planner(sup: Supervisor, *, mode: str | None = None, actor: str = "planner") -> Planner:
+    """Review -> plan -> store: the planning call through the routed gateway; estimates routed with ``mode`` and priced
+    from LiteLLM's price map."""
+    routing = task_routing(sup, mode=mode)
+    estimator = Estimator(routing, routing.prices, max_parallel=sup.config.runtime.max_parallel)
+    return Planner(sup, model_gateway(sup, actor=actor), estimator, actor=actor, mode=mode)

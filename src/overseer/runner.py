@@ -19,7 +19,8 @@ from overseer.config import ProfileConfig
 from overseer.domain import ClaimError, OverseerError, Task, TaskStatus, ValidationError, utcnow
 from overseer.domain.prompt import build_prompt
 from overseer.domain.runs import AgentEvent, ExitReason, RateLimit, Run, RunStatus, status_for
-from overseer.gate import Gatekeeper
+from overseer.gate import Backlog, Gatekeeper, Retrospective
+from overseer.knowledge import Brain
 from overseer.ports import Executor, Limits, RunReport, RunRequest, RunStarted, RunStore, TaskQuery
 from overseer.scheduler import Decision, QuotaView
 from overseer.scheduler.dispatch import Taken, TaskRouting
@@ -50,8 +51,12 @@ class RunnerState:
 
 class Runner:
     def __init__(self, sup: Supervisor, runs: RunStore, executor: Executor, routing: TaskRouting, gate: Gatekeeper, *, worker: str,
-                 clock: Callable[[], datetime] = utcnow, on_change: Callable[[RunnerState], None] | None = None) -> None:
+                 clock: Callable[[], datetime] = utcnow, on_change: Callable[[RunnerState], None] | None = None,
+                 brain: Brain | None = None, retrospective: Retrospective | None = None) -> None:
         self.sup, self.runs, self.executor, self.routing, self.gate, self.worker = sup, runs, executor, routing, gate, worker
+        self.brain = brain  # quotes relevant knowledge in prompts (when knowledge.in_prompts)
+        # looks back at tasks that land or fail (knowledge.retrospective), in a thread of its own
+        self.retrospectives = Backlog(retrospective.after if retrospective is not None else None)
         self.clock = clock
         self.on_change = on_change
         self.state = RunnerState()
@@ -140,6 +145,7 @@ class Runner:
                 self._wake.clear()
                 started = await self._dispatch(active, limit)
                 if once and not active and not started:
+                    await self.retrospectives.drain()
                     return self.state
                 if not started:
                     with contextlib.suppress(TimeoutError):
@@ -149,6 +155,7 @@ class Runner:
             for task in active.values():
                 task.cancel()
             await asyncio.gather(watcher, *active.values(), return_exceptions=True)
+            self.retrospectives.cancel()
 
     async def _watch(self, every: float) -> None:
         """Wake the loop when the event log moves (new or changed tasks, from this process or any other)."""
@@ -229,7 +236,14 @@ class Runner:
                 conventions, source = path.read_text(encoding="utf-8", errors="replace")[:CONVENTIONS_MAX_CHARS], name
                 break
         feedback = self.gate.feedback(task) if task.attempts else []
-        return build_prompt(task, conventions=conventions, conventions_file=source, feedback=feedback)
+        return build_prompt(task, conventions=conventions, conventions_file=source, feedback=feedback, knowledge=self._knowledge(task))
+
+    def _knowledge(self, task: Task) -> str:
+        """The ``## Relevant knowledge`` section: the entries best matching the task's title and body ("" for none)."""
+        cfg = self.sup.config.knowledge
+        if self.brain is None or not cfg.in_prompts:
+            return ""
+        return self.brain.relevant(f"{task.title}\n{task.body}", limit=cfg.prompt_entries)
 
     async def _execute(self, run: Run, task: Task, name: str, prof: ProfileConfig) -> None:
         async def on_started(st: RunStarted) -> None:
@@ -258,6 +272,7 @@ class Runner:
         try:
             # store writes and worktree clean-up off the event loop, so live runs' output keeps flowing meanwhile
             await asyncio.to_thread(self._finish, run, task, report)
+            self.retrospectives.submit(task.id, run.id)  # it looks back only when this run ended the task as configured
         finally:
             self._wake.set()
 

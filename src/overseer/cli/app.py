@@ -10,7 +10,7 @@ import typer
 
 from overseer import __version__
 from overseer.bootstrap import init_project
-from overseer.cli import audit, demo, gates, graph, quota, runs, serve, tasks
+from overseer.cli import audit, brain, demo, gates, graph, mcp, plan, quota, runs, serve, skill, tasks
 from overseer.cli.common import JsonFlag, RepoOpt, emit_json, err, fail, out, supervisor
 from overseer.cli.render import event_line, task_table
 from overseer.domain import OverseerError
@@ -26,6 +26,9 @@ app = typer.Typer(
 app.add_typer(tasks.app, name="task")
 app.add_typer(graph.deps, name="dep")
 app.add_typer(graph.epics, name="epic")
+app.add_typer(plan.app, name="plan")
+app.add_typer(brain.app, name="brain")
+app.add_typer(skill.app, name="skill")
 imports = typer.Typer(help="Import tasks from other trackers.", no_args_is_help=True)
 exports = typer.Typer(help="Export tasks for other trackers.", no_args_is_help=True)
 app.add_typer(imports, name="import")
@@ -39,6 +42,7 @@ for _name in ("approvals", "approve", "reject", "show", "notify"):
     app.command(_name)(getattr(gates, _name))
 app.command("audit")(audit.audit)
 app.command("serve")(serve.serve)
+app.command("mcp")(mcp.mcp)
 
 
 TABLE_ROWS = 50  # a person reads the top of the list; --json gives all of it

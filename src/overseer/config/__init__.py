@@ -10,10 +10,10 @@ import difflib
 import os
 import subprocess
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Any, Literal, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from overseer.config.providers import (
@@ -24,6 +24,7 @@ from overseer.config.providers import (
     RoutingConfig,
     default_routing,
 )
+from overseer.config.skills import SkillsConfig, check_skills
 from overseer.config.verify import AuditConfig, LandingConfig, NotifyConfig, VerifyConfig
 from overseer.domain import Complexity, ConfigError, WorkType
 
@@ -97,6 +98,38 @@ class RuntimeConfig(_Strict):
     gc: GcConfig = GcConfig()
 
 
+class PlanningConfig(_Strict):
+    """``overseer plan``: the budget a plan's estimate must fit, how much of the codebase the planning model sees, and
+    how its call is routed (a ``planning`` call of ``complexity``, or pinned to ``profile``)."""
+
+    max_cost_usd: float | None = Field(default=None, gt=0, description="plans estimated above this are refused unless --force")
+    review_token_budget: int = Field(default=12_000, ge=500, description="tokens of codebase review in the planning prompt")
+    max_reply_tokens: int = Field(default=8_000, ge=500)
+    complexity: Complexity = Complexity.COMPLEX
+    profile: str | None = Field(default=None, description="pin the planning call to this profile instead of routing it")
+
+
+class KnowledgeConfig(_Strict):
+    """The knowledge store ("brain", ``overseer brain``)."""
+
+    in_prompts: bool = Field(default=True, description="quote the entries most relevant to a task in its agents' prompts")
+    prompt_entries: int = Field(default=3, ge=1, le=20, description="how many entries a prompt quotes at most")
+    retrospective: Literal["off", "failures", "all"] = Field(
+        default="off", description="after a task lands or fails, the retrospective skill proposes entries (a model call per "
+                                   "task): off, failures (failed and escalated tasks) or all (landed ones too)")
+    retrospective_max_entries: int = Field(default=3, ge=1, le=20, description="new entries one retrospective adds at most")
+
+    @field_validator("retrospective", mode="before")
+    @classmethod
+    def _bare_off(cls, value: object) -> object:
+        """YAML reads a bare ``off`` as false; ``on`` or ``true`` says nothing about which tasks: refused."""
+        if value is False:
+            return "off"
+        if value is True:
+            raise ValueError("say which tasks get a retrospective: off, failures or all")
+        return value
+
+
 class OverseerConfig(_Strict):
     database: DatabaseConfig = DatabaseConfig()
     claims: ClaimsConfig = ClaimsConfig()
@@ -109,6 +142,9 @@ class OverseerConfig(_Strict):
     landing: LandingConfig = LandingConfig()
     notify: NotifyConfig = NotifyConfig()
     audit: AuditConfig = AuditConfig()
+    skills: SkillsConfig = SkillsConfig()
+    planning: PlanningConfig = PlanningConfig()
+    knowledge: KnowledgeConfig = KnowledgeConfig()
     _builtin: frozenset[str] = PrivateAttr(default=frozenset())
 
     @model_validator(mode="before")
@@ -183,7 +219,7 @@ def check_references(cfg: OverseerConfig) -> tuple[list[str | int], str] | None:
         for i in range(j):
             if rules[i].when.covers(rule.when):
                 return ["routing", "rules", j], f"rule {j + 1} can never match: rule {i + 1} before it matches every case it does"
-    return None
+    return check_skills(cfg.skills, cfg.profiles)
 
 
 def _provider_of(profile: Any) -> Any:
@@ -269,6 +305,32 @@ landing:
 notify:
   urls: []                 # e.g. [slack://${SLACK_TOKEN}, mailto://user:${MAIL_PASSWORD}@example.com, json://host/hook]
   # events: [escalated, budget_exhausted, window_exhausted, failed, needs_guidance, epic_ready, summary]
+
+# Skills: markdown disciplines (tdd, review, debug, spec, retrospective) run as one model call each:
+# `overseer skill list`, `overseer skill run review "…" [--model PROFILE|MODEL] [--session NAME]`.
+skills:
+  folder: skills           # your own skills (*.md with front matter), versioned with the project; same name overrides a built-in
+  history_limit: 5         # earlier calls of the same --session quoted to the model
+  history_chars: 2000      # ... in about this many characters
+  # review:                # any other key is a skill: the profiles its calls try, in order (default: routed by work type)
+  #   chain: [claude, glm]
+
+# Planning: `overseer plan "REQUEST"` reviews the codebase, asks the planning model for phases of tasks, estimates them
+# with the routing policy and the price map, and stores an epic whose phases each wait for `overseer approve PHASE`.
+planning:
+  max_cost_usd:            # e.g. 25: a plan whose billed estimate is higher is reported, not stored (--force stores it)
+  review_token_budget: 12000   # how much of the codebase (tree, test set-up, conventions, key files) the model sees
+  max_reply_tokens: 8000
+  complexity: complex      # the planning call is routed as planning work of this complexity...
+  profile:                 # ...unless pinned to one profile here
+
+# Knowledge ("brain"): markdown notes kept with `overseer brain add`, found by full-text search.
+knowledge:
+  in_prompts: true         # quote the entries most relevant to a task (by its title and body) in its agents' prompts
+  prompt_entries: 3        # at most this many
+  retrospective: off       # after a task lands or fails, the retrospective skill proposes entries: off | failures | all
+                           # (failures: failed and escalated tasks; all: landed ones too). Each costs a model call.
+  retrospective_max_entries: 3   # new entries one retrospective adds at most (titles already known are skipped)
 """
 
 

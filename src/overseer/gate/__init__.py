@@ -4,5 +4,6 @@ approval gates and notifications. Policy over ports: it never imports an adapter
 from overseer.gate.approvals import Approval, Approvals, Outcome
 from overseer.gate.keeper import Gatekeeper
 from overseer.gate.notices import Notices
+from overseer.gate.retrospective import Backlog, Retrospective
 
-__all__ = ["Approval", "Approvals", "Gatekeeper", "Notices", "Outcome"]
+__all__ = ["Approval", "Approvals", "Backlog", "Gatekeeper", "Notices", "Outcome", "Retrospective"]

@@ -1,6 +1,8 @@
 """Approval gates: what waits for a person, and what ``approve`` and ``reject`` do with it.
 
 - a task held before it starts (``hold``, the ``start`` gate): approve lifts the hold; reject cancels it with the reason;
+- a held epic (a plan's phase, ``overseer plan``): approve lifts its hold and that of every task under it holding the same
+  hold, so the phase is released as one; reject cancels the epic and those tasks with the reason;
 - a task awaiting approval after verification (``needs_guidance``, or the ``land`` gate): approve lands its verified run;
   reject sends it back to ``open`` with the reason as feedback for the next attempt;
 - an epic whose children all landed: approve merges its integration branch into the base branch; reject files a child
@@ -21,7 +23,7 @@ from overseer.service import NewTask
 @dataclass(frozen=True)
 class Approval:
     task: Task
-    kind: str          # start | land | needs_guidance | epic
+    kind: str          # start | phase | land | needs_guidance | epic
     reason: str
     run: Run | None = None
 
@@ -45,7 +47,10 @@ class Approvals:
         self.gate, self.sup = gate, gate.sup
 
     def pending(self) -> list[Approval]:
-        held = [Approval(t, "start", t.hold or "") for t in self.sup.list_tasks(TaskQuery(statuses=(TaskStatus.OPEN,))) if t.hold]
+        held_tasks = self.sup.list_tasks(TaskQuery(statuses=(TaskStatus.OPEN,), held=True))
+        phases = {t.hold for t in held_tasks if t.is_epic}  # a held phase stands for the tasks that share its hold
+        held = [Approval(t, "phase" if t.is_epic else "start", t.hold or "") for t in held_tasks
+                if t.is_epic or t.hold not in phases]
         waiting = []
         for t in self.sup.list_tasks(TaskQuery(statuses=(TaskStatus.AWAITING_APPROVAL,))):
             run = self._verified_run(t)
@@ -61,6 +66,8 @@ class Approvals:
     def approve(self, task_id: str, *, note: str | None = None) -> Outcome:
         task = self.sup.get(task_id)
         actor = self.gate.actor
+        if task.status == TaskStatus.OPEN and task.hold and task.is_epic:
+            return self._release_phase(task, note)
         if task.status == TaskStatus.OPEN and task.hold:
             task = self.sup.update(task.id, {"hold": None}, actor=actor)
             self.gate.event("approval.granted", task.id, None, {"gate": "start", "note": note})
@@ -87,6 +94,8 @@ class Approvals:
             raise ValidationError("reason", "say why: the reason becomes the agent's feedback")
         task = self.sup.get(task_id)
         actor = self.gate.actor
+        if task.status == TaskStatus.OPEN and task.hold and task.is_epic:
+            return self._reject_phase(task, reason)
         if task.status == TaskStatus.OPEN and task.hold:
             self.gate.event("approval.rejected", task.id, None, {"gate": "start", "reason": reason})
             done = self.sup.set_status(task.id, TaskStatus.CANCELLED, actor=actor, reason=f"rejected before it started: {reason}")
@@ -104,3 +113,27 @@ class Approvals:
             self.gate.discard(run.id, False)
         reopened = self.sup.set_status(task.id, TaskStatus.OPEN, actor=actor, reason=f"rejected: {reason}")
         return Outcome(reopened, "sent_back", "back to open; the reason is the next attempt's feedback")
+
+    # -- held epics: a plan's phases -------------------------------------------------------------------------------
+    def _phase_tasks(self, epic: Task) -> list[Task]:
+        """The open tasks under a held epic that carry its very hold: the phase released or rejected with it."""
+        return [t for t in self.sup.list_tasks(TaskQuery(parent=epic.id, statuses=(TaskStatus.OPEN,))) if t.hold == epic.hold]
+
+    def _release_phase(self, epic: Task, note: str | None) -> Outcome:
+        actor = self.gate.actor
+        tasks = self._phase_tasks(epic)
+        for t in tasks:  # the tasks first: if this stops half-way, the epic is still held and approving it again finishes
+            self.sup.update(t.id, {"hold": None}, actor=actor)
+        released = self.sup.update(epic.id, {"hold": None}, actor=actor)
+        self.gate.event("approval.granted", epic.id, None, {"gate": "phase", "note": note, "tasks": [t.id for t in tasks]})
+        return Outcome(released, "released", f"released phase: {len(tasks)} tasks (each starts when its dependencies are done)")
+
+    def _reject_phase(self, epic: Task, reason: str) -> Outcome:
+        actor = self.gate.actor
+        tasks = self._phase_tasks(epic)
+        self.gate.event("approval.rejected", epic.id, None, {"gate": "phase", "reason": reason, "tasks": [t.id for t in tasks]})
+        why = f"phase rejected before it started: {reason}"
+        for t in tasks:
+            self.sup.set_status(t.id, TaskStatus.CANCELLED, actor=actor, reason=why)
+        done = self.sup.set_status(epic.id, TaskStatus.CANCELLED, actor=actor, reason=why)
+        return Outcome(done, "cancelled", f"cancelled phase: {len(tasks)} tasks; later phases wait on it until it is re-planned")
