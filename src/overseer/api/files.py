@@ -47,15 +47,26 @@ def read_tail(path: Path, max_bytes: int) -> tuple[str, int]:
     return data.decode("utf-8", errors="replace"), size
 
 
-def read_from(path: Path, offset: int, max_bytes: int = 1 << 20) -> tuple[str, int]:
-    """What was appended to ``path`` since ``offset``, and the new offset (for streaming a growing log)."""
+def read_chunk(path: Path, offset: int, whole: bool, max_bytes: int = 1 << 20) -> tuple[str, int]:
+    """What was appended to ``path`` since ``offset`` and the offset after it, ending at a character boundary unless
+    ``whole`` (the writer is done). A file shorter than ``offset`` was replaced: it is read again from the start."""
     try:
         with path.open("rb") as fh:
-            size = fh.seek(0, 2)
-            if size < offset:  # truncated or replaced: start again
+            if fh.seek(0, 2) < offset:
                 offset = 0
             fh.seek(offset)
             data = fh.read(max_bytes)
     except FileNotFoundError:
         return "", offset
-    return data.decode("utf-8", errors="replace"), offset + len(data)
+    keep = len(data) if whole else complete_utf8(data)
+    return data[:keep].decode("utf-8", errors="replace"), offset + keep
+
+
+def complete_utf8(data: bytes) -> int:
+    """How many leading bytes of ``data`` hold whole UTF-8 characters (a sequence cut at the end is left out)."""
+    for back in range(1, min(4, len(data)) + 1):
+        byte = data[-back]
+        if byte & 0xC0 != 0x80:  # a lead byte (or ASCII): does its sequence fit in what is left?
+            need = 2 if byte >> 5 == 0b110 else 3 if byte >> 4 == 0b1110 else 4 if byte >> 3 == 0b11110 else 1
+            return len(data) if back >= need else len(data) - back
+    return len(data)

@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response, Streami
 from overseer.api import problems
 from overseer.api.context import AppContext, context
 from overseer.api.events import sse
-from overseer.api.files import LOGS, read_tail, run_dir, safe_relpath
+from overseer.api.files import LOGS, read_chunk, read_tail, run_dir, safe_relpath
 from overseer.bootstrap import run_diff
 from overseer.domain import NotFound
 from overseer.domain.runs import Run, RunStatus
@@ -113,31 +113,6 @@ async def follow(path: Path, offset: int, status: Callable[[], RunStatus], *, di
         if quiet >= heartbeat_seconds:
             quiet = 0.0
             yield ": keep-alive\n\n"
-
-
-def read_chunk(path: Path, offset: int, whole: bool, max_bytes: int = 1 << 20) -> tuple[str, int]:
-    """What was appended to ``path`` since ``offset`` and the offset after it, ending at a character boundary unless
-    ``whole`` (the writer is done). A file shorter than ``offset`` was replaced: it is read again from the start."""
-    try:
-        with path.open("rb") as fh:
-            if fh.seek(0, 2) < offset:
-                offset = 0
-            fh.seek(offset)
-            data = fh.read(max_bytes)
-    except FileNotFoundError:
-        return "", offset
-    keep = len(data) if whole else complete_utf8(data)
-    return data[:keep].decode("utf-8", errors="replace"), offset + keep
-
-
-def complete_utf8(data: bytes) -> int:
-    """How many leading bytes of ``data`` hold whole UTF-8 characters (a sequence cut at the end is left out)."""
-    for back in range(1, min(4, len(data)) + 1):
-        byte = data[-back]
-        if byte & 0xC0 != 0x80:  # a lead byte (or ASCII): does its sequence fit in what is left?
-            need = 2 if byte >> 5 == 0b110 else 3 if byte >> 4 == 0b1110 else 4 if byte >> 3 == 0b11110 else 1
-            return len(data) if back >= need else len(data) - back
-    return len(data)
 
 
 @router.get("/runs/{run_id}/diff", responses=NO_COMMITS,
